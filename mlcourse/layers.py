@@ -1,0 +1,191 @@
+"""Fully connected layers: ``Linear`` (Y = X W + b) and ``Flatten``.
+
+See Also
+--------
+Chapter 2 (multi-layer perceptrons) derives the shapes; chapter 5 derives
+the backward pass.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Callable
+
+import numpy as np
+from numpy.typing import NDArray
+
+from ._checks import as_float_array, check_ndim
+from .module import Module, Parameter
+
+__all__ = ["Linear", "Flatten"]
+
+
+class Linear(Module):
+    """Fully connected layer ``Y = X W + b``.
+
+    Parameters
+    ----------
+    in_features : int
+        C_in, the number of input features.
+    out_features : int
+        C_out, the number of output units.
+    bias : bool, default True
+        Whether to add a learnable bias ``b`` of shape ``(1, C_out)``.
+    rng : numpy.random.Generator, optional
+        Source of the initial weights. Pass a seeded generator for
+        reproducible results; without one, fresh OS entropy is used.
+    init : str or callable, optional
+        How to initialise ``W``. ``None`` follows PyTorch's default,
+        ``U(-1/sqrt(C_in), 1/sqrt(C_in))`` for both ``W`` and ``b``. A string
+        names an initializer of :mod:`mlcourse.init` without its trailing
+        underscore (``"kaiming_normal"``, ``"xavier_uniform"``, ``"lecun_normal"``,
+        ...), a callable is called as ``init(W, rng=rng)`` and must fill ``W`` in
+        place. With an explicit init the bias starts at zero.
+    dtype : numpy dtype, default float32
+        float32 trains twice as fast as float64; gradient checks use float64.
+
+    Attributes
+    ----------
+    weight : Parameter of shape (C_in, C_out)
+        Note the layout: PyTorch stores ``(C_out, C_in)`` and computes
+        ``X Wᵀ``; here the code reads exactly as the lectures' ``X W + b``.
+    bias : Parameter of shape (1, C_out) or None
+
+    Notes
+    -----
+    For ``X`` of shape ``(B, C_in)`` and upstream gradient ``G = dL/dY`` of
+    shape ``(B, C_out)``:
+
+    .. math::
+        \\frac{\\partial L}{\\partial X} = G W^\\top,\\qquad
+        \\frac{\\partial L}{\\partial W} = X^\\top G,\\qquad
+        \\frac{\\partial L}{\\partial b} = \\mathbf 1^\\top G.
+
+    The cache holds the input ``X``.
+    """
+
+    def __init__(
+        self,
+        in_features: int,
+        out_features: int,
+        bias: bool = True,
+        rng: np.random.Generator | None = None,
+        init: str | Callable[..., Any] | None = None,
+        dtype: Any = np.float32,
+    ) -> None:
+        super().__init__()
+        for name, value in (("in_features", in_features), ("out_features", out_features)):
+            if not isinstance(value, (int, np.integer)) or isinstance(value, bool) or value < 1:
+                raise ValueError(f"Linear: {name} must be a positive integer, got {value!r}")
+        self.in_features = int(in_features)
+        self.out_features = int(out_features)
+        rng = np.random.default_rng() if rng is None else rng
+        weight = np.empty((self.in_features, self.out_features), dtype=dtype)
+        bound = 1.0 / np.sqrt(self.in_features)
+        if init is None:
+            weight[...] = rng.uniform(-bound, bound, size=weight.shape)
+        else:
+            _apply_init(init, weight, rng)
+        self.weight = Parameter(weight)
+        if bias:
+            b = (
+                rng.uniform(-bound, bound, size=(1, self.out_features))
+                if init is None
+                else np.zeros((1, self.out_features))
+            )
+            self.bias: Parameter | None = Parameter(b.astype(dtype))
+        else:
+            self.bias = None
+        self._cache: NDArray | None = None
+
+    def forward(self, x: NDArray) -> NDArray:
+        """Return ``x @ W + b``.
+
+        Parameters
+        ----------
+        x : ndarray of shape (B, C_in)
+
+        Returns
+        -------
+        ndarray of shape (B, C_out)
+        """
+        x = as_float_array(x, "Linear")
+        check_ndim(x, 2, "Linear", layout="of shape (batch, in_features); use Flatten() first for images")
+        if x.shape[1] != self.in_features:
+            raise ValueError(
+                f"Linear({self.in_features}, {self.out_features}) expected input of shape "
+                f"(batch, {self.in_features}), got {x.shape}: {x.shape[1]} features instead of "
+                f"{self.in_features}"
+            )
+        self._cache = x
+        y = x @ self.weight.data  # (B, C_out)
+        if self.bias is not None:
+            y += self.bias.data  # (B, C_out), b broadcast over the batch
+        return y
+
+    def backward(self, grad_output: NDArray) -> NDArray:
+        """Accumulate dL/dW and dL/db; return dL/dX.
+
+        Parameters
+        ----------
+        grad_output : ndarray of shape (B, C_out)
+
+        Returns
+        -------
+        ndarray of shape (B, C_in)
+        """
+        self._require_cache(self._cache)
+        x = self._cache
+        if grad_output.shape != (x.shape[0], self.out_features):
+            raise ValueError(
+                f"Linear.backward expected grad_output of shape {(x.shape[0], self.out_features)}, "
+                f"got {grad_output.shape}"
+            )
+        self.weight.grad += x.T @ grad_output  # (C_in, C_out)
+        if self.bias is not None:
+            self.bias.grad += grad_output.sum(axis=0, keepdims=True)  # (1, C_out)
+        return grad_output @ self.weight.data.T  # (B, C_in)
+
+    def extra_repr(self) -> str:
+        return (
+            f"in_features={self.in_features}, out_features={self.out_features}, "
+            f"bias={self.bias is not None}"
+        )
+
+
+def _apply_init(init: str | Callable[..., Any], weight: NDArray, rng: np.random.Generator) -> None:
+    """Fill ``weight`` in place with the initializer ``init`` names."""
+    if callable(init):
+        init(weight, rng=rng)
+        return
+    from . import init as init_module  # imported here: only Linear needs it
+
+    name = init if init.endswith("_") else init + "_"
+    fn = getattr(init_module, name, None)
+    if fn is None or not callable(fn):
+        known = sorted(n[:-1] for n in dir(init_module) if n.endswith("_") and not n.startswith("_"))
+        raise ValueError(f"Linear: unknown init {init!r}; expected one of {known} or a callable")
+    fn(weight, rng=rng)
+
+
+class Flatten(Module):
+    """Flatten every dimension but the first: ``(B, d1, d2, ...) -> (B, d1*d2*...)``.
+
+    Notes
+    -----
+    Backward only reshapes the gradient back to the input's shape.
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._shape: tuple[int, ...] | None = None
+
+    def forward(self, x: NDArray) -> NDArray:
+        x = np.asarray(x)
+        if x.ndim < 1:
+            raise ValueError(f"Flatten: expected an array with a batch dimension, got shape {x.shape}")
+        self._shape = x.shape
+        return x.reshape(x.shape[0], -1)  # (B, prod(rest))
+
+    def backward(self, grad_output: NDArray) -> NDArray:
+        self._require_cache(self._shape)
+        return grad_output.reshape(self._shape)  # (B, d1, d2, ...)
