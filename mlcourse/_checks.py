@@ -42,11 +42,40 @@ def check_ndim(x: NDArray, ndim: int | tuple[int, ...], who: str, name: str = "i
 
 
 def check_finite(value: Any, who: str, what: str = "loss") -> None:
-    """Raise FloatingPointError when ``value`` has NaN or inf entries, saying where."""
+    """Raise FloatingPointError when ``value`` has NaN or inf entries, saying where.
+
+    The message names the first offending entry, its index and how many
+    entries are affected, e.g. ``"MSELoss: prediction contains NaN at index
+    (2, 0) (1 of 12 entries non-finite)"``.
+    """
     array = np.asarray(value)
-    if not np.all(np.isfinite(array)):
-        bad = np.argwhere(~np.isfinite(array))
-        where = "" if array.ndim == 0 else f" at index {tuple(int(i) for i in bad[0])}"
-        raise FloatingPointError(
-            f"{who}: {what} contains {'NaN' if np.isnan(array).any() else 'inf'}{where}"
+    finite = np.isfinite(array)
+    if finite.all():
+        return
+    bad = np.argwhere(~finite)
+    first = tuple(int(i) for i in bad[0])
+    kind = "NaN" if np.isnan(array[first]) else ("inf" if array[first] > 0 else "-inf")
+    where = "" if array.ndim == 0 else (
+        f" at index {first} ({len(bad)} of {array.size} entries non-finite)"
+    )
+    raise FloatingPointError(f"{who}: {what} contains {kind}{where}")
+
+
+def check_grad_output(grad_output: Any, shape: tuple[int, ...], who: str) -> NDArray[np.floating]:
+    """Return ``grad_output`` as a float array of the forward output's ``shape`` or raise."""
+    grad = as_float_array(grad_output, f"{who}.backward", "grad_output")
+    if grad.shape != shape:
+        raise ValueError(
+            f"{who}.backward expected grad_output of shape {shape} (the shape of the forward "
+            f"output), got {grad.shape}"
+        )
+    return grad
+
+
+def check_same_shape(prediction: NDArray, target: NDArray, who: str, hint: str = "") -> None:
+    """Raise ValueError naming both shapes when ``prediction`` and ``target`` differ."""
+    if prediction.shape != target.shape:
+        raise ValueError(
+            f"{who}: prediction has shape {prediction.shape} but target has shape "
+            f"{target.shape}; they must match{hint}"
         )
