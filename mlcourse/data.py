@@ -461,7 +461,7 @@ def make_circles(
 def make_blobs(
     n: int = 200,
     centers: int | NDArray = 2,
-    std: float = 0.5,
+    noise: float = 0.5,
     n_features: int = 2,
     rng: np.random.Generator | int | None = 0,
 ) -> tuple[NDArray[np.float32], NDArray[np.int64]]:
@@ -473,9 +473,9 @@ def make_blobs(
     centers : int or ndarray of shape (K, n_features)
         The number of blobs K, or their centres. An int places the centres
         evenly on a circle of radius 3 (in the first two features; 0 in the
-        others), so that with ``std=0.5`` the classes are separated by
+        others), so that with ``noise=0.5`` the classes are separated by
         several standard deviations.
-    std : float
+    noise : float, default 0.5
         Standard deviation of each blob along every axis.
     n_features : int, default 2
         Used only when ``centers`` is an int.
@@ -486,7 +486,7 @@ def make_blobs(
     X : ndarray of shape (n, n_features), float32
     y : ndarray of shape (n,), int64, the index of the blob
     """
-    _check_synthetic("make_blobs", n, std)
+    _check_synthetic("make_blobs", n, noise)
     gen = as_generator(rng, "make_blobs")
     if isinstance(centers, (int, np.integer)) and not isinstance(centers, bool):
         k = _check_positive_int(centers, "make_blobs", "centers", 2)
@@ -500,7 +500,7 @@ def make_blobs(
             raise ValueError(f"make_blobs: centers must be an int >= 2 or an array of shape "
                              f"(K >= 2, n_features), got shape {mu.shape}")
     y = _labels(gen, n, len(mu))
-    X = mu[y] + std * gen.standard_normal((n, mu.shape[1]))  # (n, n_features)
+    X = mu[y] + noise * gen.standard_normal((n, mu.shape[1]))  # (n, n_features)
     return X.astype(np.float32), y
 
 

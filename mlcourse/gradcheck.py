@@ -57,7 +57,7 @@ def _check_float_input(x: Any, who: str) -> None:
 
 
 def _entries(x: NDArray) -> Iterator[tuple[int, ...]]:
-    return (tuple(int(i) for i in index) for index in np.ndindex(*x.shape))
+    return np.ndindex(x.shape)
 
 
 def numerical_gradient(f: Callable[[Array], Any], x: Array, h: float = 1e-5) -> Array:

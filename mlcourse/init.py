@@ -6,6 +6,9 @@ NumPy array or a :class:`~mlcourse.Parameter` (whose ``.data`` it fills) and
 draws random numbers only from the ``rng`` it is handed, a
 ``numpy.random.Generator``; without one, a fresh ``np.random.default_rng()``
 (OS entropy) is used, so pass a seeded generator for reproducible results.
+The same seed gives the same values for the same dtype (float32 arrays are
+drawn directly in float32, which is faster and gives different numbers from
+a float64 draw).
 
 The fan-in and fan-out follow the course's weight layout ``W: (C_in, C_out)``
 in ``Y = X W + b``: ``fan_in = shape[0]`` and ``fan_out = shape[1]``. PyTorch
@@ -246,11 +249,23 @@ def _fan(shape: tuple[int, ...], mode: str, who: str) -> int:
     return fan_in if mode == "fan_in" else fan_out
 
 
+def _direct(array: NDArray[np.floating]) -> bool:
+    """Whether the generator can write into ``array`` directly (no float64 temporary)."""
+    return array.dtype in (np.float32, np.float64) and array.flags.c_contiguous
+
+
 def _fill_normal(w: Tensor, std: float, rng: np.random.Generator | None, who: str,
                  mean: float = 0.0) -> Tensor:
     array = _target(w, who)
     gen = _generator(rng, who)
-    if array.size:
+    if array.size == 0:
+        return w
+    if _direct(array):
+        gen.standard_normal(dtype=array.dtype, out=array)
+        array *= std
+        if mean != 0:
+            array += mean
+    else:
         array[...] = gen.normal(mean, std, size=array.shape)
     return w
 
@@ -259,7 +274,13 @@ def _fill_uniform(w: Tensor, low: float, high: float, rng: np.random.Generator |
                   who: str) -> Tensor:
     array = _target(w, who)
     gen = _generator(rng, who)
-    if array.size:
+    if array.size == 0:
+        return w
+    if _direct(array):
+        gen.random(dtype=array.dtype, out=array)
+        array *= high - low
+        array += low
+    else:
         array[...] = gen.uniform(low, high, size=array.shape)
     return w
 
@@ -443,7 +464,7 @@ def xavier_normal_(w: Tensor, gain: float = 1.0, rng: np.random.Generator | None
 
 
 def xavier_uniform_(w: Tensor, gain: float = 1.0, rng: np.random.Generator | None = None) -> Tensor:
-    """Xavier/Glorot uniform initialisation: ``W ~ U(-a, a)``, ``a = gain · sqrt(6 / (fan_in + fan_out))``.
+    """Xavier/Glorot uniform initialisation: ``W ~ U(-a, a)``, ``a = gain·sqrt(6/(fan_in + fan_out))``.
 
     Parameters
     ----------

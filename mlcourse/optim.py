@@ -51,6 +51,14 @@ def _check_number(owner: str, name: str, value: Any, low: float, high: float | N
     return float(value)
 
 
+def _buffer(state: dict[str, Any], name: str, like: NDArray[np.floating]) -> NDArray[np.floating]:
+    """``state[name]``, created as zeros shaped like ``like`` on first use."""
+    buf = state.get(name)
+    if buf is None:
+        buf = state[name] = np.zeros_like(like)
+    return buf
+
+
 class Optimizer:
     """Base class: parameter groups, per-parameter state, ``step`` and ``zero_grad``.
 
@@ -509,7 +517,7 @@ class RMSprop(Optimizer):
         square_avg *= alpha
         square_avg += (1.0 - alpha) * (grad * grad)
         if group["centered"]:
-            grad_avg = state.setdefault("grad_avg", np.zeros_like(p.data))
+            grad_avg = _buffer(state, "grad_avg", p.data)
             grad_avg += (1.0 - alpha) * (grad - grad_avg)
             denom = square_avg - grad_avg * grad_avg
             np.maximum(denom, 0, out=denom)
@@ -519,7 +527,7 @@ class RMSprop(Optimizer):
         denom += float(group["eps"])
         np.divide(grad, denom, out=denom)
         if momentum > 0:
-            buf = state.setdefault("momentum_buffer", np.zeros_like(p.data))
+            buf = _buffer(state, "momentum_buffer", p.data)
             buf *= momentum
             buf += denom
             p.data -= float(group["lr"]) * buf
@@ -611,7 +619,7 @@ class Adam(Optimizer):
         bias_correction1 = 1.0 - beta1**step
         bias_correction2 = 1.0 - beta2**step
         if group["amsgrad"]:
-            max_sq = state.setdefault("max_exp_avg_sq", np.zeros_like(p.data))
+            max_sq = _buffer(state, "max_exp_avg_sq", p.data)
             np.maximum(max_sq, exp_avg_sq, out=max_sq)
             denom = np.sqrt(max_sq)
         else:

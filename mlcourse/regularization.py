@@ -10,7 +10,6 @@ chapter 11 (normalization and deep networks) derives :class:`BatchNorm1d`,
 
 from __future__ import annotations
 
-import copy
 import math
 from collections import OrderedDict
 from typing import Any, Iterable, Mapping, Sequence
@@ -881,7 +880,7 @@ class EarlyStopping(Callback):
         if self._improved(value):
             self.best, self.best_epoch, self.wait = value, self._epoch, 0
             if model is not None:
-                self.best_state = copy.deepcopy(model.state_dict())
+                self.best_state = model.state_dict()  # already a copy of every array
             return False
         self.wait += 1
         if self.wait >= self.patience:

@@ -116,7 +116,8 @@ class LRScheduler:
                 f"{name}: expected an optimizer with param_groups (e.g. mlcourse.optim.SGD), "
                 f"got {type(optimizer).__name__}"
             )
-        if isinstance(last_epoch, bool) or not isinstance(last_epoch, (int, np.integer)) or last_epoch < -1:
+        if (isinstance(last_epoch, bool) or not isinstance(last_epoch, (int, np.integer))
+                or last_epoch < -1):
             raise ValueError(f"{name}: last_epoch must be an integer >= -1, got {last_epoch!r}")
         self.optimizer = optimizer
         if last_epoch == -1:
@@ -256,7 +257,9 @@ class MultiStepLR(LRScheduler):
         try:
             ms = list(milestones)
         except TypeError:
-            raise ValueError(f"MultiStepLR: milestones must be a list of integers, got {milestones!r}") from None
+            raise ValueError(
+                f"MultiStepLR: milestones must be a list of integers, got {milestones!r}"
+            ) from None
         for m in ms:
             if isinstance(m, bool) or not isinstance(m, (int, np.integer)) or m < 0:
                 raise ValueError(f"MultiStepLR: milestones must be non-negative integers, got {ms!r}")
@@ -493,14 +496,19 @@ class CyclicLR(LRScheduler):
                  mode: str = "triangular", gamma: float = 1.0, last_epoch: int = -1) -> None:
         groups = getattr(optimizer, "param_groups", None)
         if not isinstance(groups, list):
-            raise TypeError(f"CyclicLR: expected an optimizer with param_groups, got {type(optimizer).__name__}")
+            raise TypeError(
+                f"CyclicLR: expected an optimizer with param_groups, got {type(optimizer).__name__}"
+            )
         base_lrs = self._per_group("base_lr", base_lr, len(groups))
         self.max_lrs = self._per_group("max_lr", max_lr, len(groups))
         for i, (lo, hi) in enumerate(zip(base_lrs, self.max_lrs)):
             if hi < lo:
-                raise ValueError(f"CyclicLR: max_lr must be >= base_lr, got max_lr={hi} < base_lr={lo} (group {i})")
+                raise ValueError(
+                    f"CyclicLR: max_lr must be >= base_lr, got max_lr={hi} < base_lr={lo} (group {i})"
+                )
         up = _positive_int("CyclicLR", "step_size_up", step_size_up)
-        down = up if step_size_down is None else _positive_int("CyclicLR", "step_size_down", step_size_down)
+        down = (up if step_size_down is None
+                else _positive_int("CyclicLR", "step_size_down", step_size_down))
         self.step_size_up, self.step_size_down = up, down
         self.total_size = float(up + down)
         self.step_ratio = up / self.total_size
@@ -519,7 +527,9 @@ class CyclicLR(LRScheduler):
     def _per_group(name: str, value: Any, n: int) -> list[float]:
         values = list(value) if isinstance(value, (list, tuple)) else [value] * n
         if len(values) != n:
-            raise ValueError(f"CyclicLR: expected {n} values of {name} (one per parameter group), got {len(values)}")
+            raise ValueError(
+                f"CyclicLR: expected {n} values of {name} (one per parameter group), got {len(values)}"
+            )
         return [_number("CyclicLR", name, v, low=0.0) for v in values]
 
     def get_lr(self) -> list[float]:
@@ -574,7 +584,8 @@ class LinearLR(LRScheduler):
 
     def __init__(self, optimizer: Any, start_factor: float = 1.0 / 3, end_factor: float = 1.0,
                  total_iters: int = 5, last_epoch: int = -1) -> None:
-        self.start_factor = _number("LinearLR", "start_factor", start_factor, low=0.0, high=1.0, low_open=True)
+        self.start_factor = _number("LinearLR", "start_factor", start_factor,
+                                    low=0.0, high=1.0, low_open=True)
         self.end_factor = _number("LinearLR", "end_factor", end_factor, low=0.0, high=1.0)
         self.total_iters = _positive_int("LinearLR", "total_iters", total_iters)
         super().__init__(optimizer, last_epoch)
@@ -585,7 +596,8 @@ class LinearLR(LRScheduler):
         return [base * factor for base in self.base_lrs]
 
     def extra_repr(self) -> str:
-        return f"start_factor={self.start_factor}, end_factor={self.end_factor}, total_iters={self.total_iters}"
+        return (f"start_factor={self.start_factor}, end_factor={self.end_factor}, "
+                f"total_iters={self.total_iters}")
 
 
 class SequentialLR(LRScheduler):
@@ -623,7 +635,9 @@ class SequentialLR(LRScheduler):
             raise ValueError("SequentialLR: expected at least one scheduler, got none")
         for i, s in enumerate(schedulers):
             if not isinstance(s, LRScheduler):
-                raise TypeError(f"SequentialLR: schedulers[{i}] is a {type(s).__name__}, not an LRScheduler")
+                raise TypeError(
+                    f"SequentialLR: schedulers[{i}] is a {type(s).__name__}, not an LRScheduler"
+                )
             if s.optimizer is not optimizer:
                 raise ValueError(
                     f"SequentialLR: schedulers[{i}] ({type(s).__name__}) was built on a different "
@@ -671,7 +685,8 @@ class SequentialLR(LRScheduler):
         return self.get_last_lr()
 
     def state_dict(self) -> dict[str, Any]:
-        state = {k: copy.deepcopy(v) for k, v in self.__dict__.items() if k not in ("optimizer", "_schedulers")}
+        state = {k: copy.deepcopy(v) for k, v in self.__dict__.items()
+                 if k not in ("optimizer", "_schedulers")}
         state["_schedulers"] = [s.state_dict() for s in self._schedulers]
         return state
 

@@ -15,10 +15,11 @@ the book and the notebook show the same figure from the same cell.
 Cost
 ----
 The static frames are drawn when the cell runs: one draw and one small PNG per
-frame, about 30-80 ms each for a typical one-axes chapter figure on this
-course's 2-core machines, so the default ``max_frames=48`` adds roughly 2-4 s
-to the cell. Each frame is a 64-colour PNG at 80 dpi (about 10-30 kB), so a
-48-frame figure weighs roughly 0.5-1.5 MB in the page.
+frame, about 60-180 ms each for a typical one-axes chapter figure on this
+course's 2-core machines (Matplotlib's text layout dominates), so the default
+``max_frames=48`` adds roughly 3-8 s to the cell. Each frame is a 64-colour
+PNG at 80 dpi (about 5-30 kB), so a 48-frame figure weighs roughly
+0.3-1.5 MB in the page.
 
 Examples
 --------
@@ -492,22 +493,30 @@ def _new_figure(figsize: tuple[float, float] | None) -> Figure:
     return fig
 
 
-def _png_palette(fig: Figure, dpi: int, colors: int) -> bytes:
+def _rgb_image(fig: Figure, dpi: int) -> Any:
+    """Render the figure once (layout included) and return it as a PIL RGB image."""
     from PIL import Image
 
     fig.set_dpi(dpi)
     fig.canvas.draw()
     rgba = np.asarray(fig.canvas.buffer_rgba())  # (H, W, 4)
-    image = Image.fromarray(np.ascontiguousarray(rgba[..., :3]))
-    small = image.quantize(colors=colors, method=Image.Quantize.FASTOCTREE, dither=Image.Dither.NONE)
+    return Image.fromarray(np.ascontiguousarray(rgba[..., :3]))
+
+
+def _png_palette(fig: Figure, dpi: int, colors: int) -> bytes:
+    from PIL import Image
+
+    small = _rgb_image(fig, dpi).quantize(colors=colors, method=Image.Quantize.FASTOCTREE,
+                                          dither=Image.Dither.NONE)
     buf = io.BytesIO()
     small.save(buf, format="PNG", optimize=True)
     return buf.getvalue()
 
 
 def _png(fig: Figure, dpi: int) -> bytes:
+    # One draw: Figure.savefig would draw twice under the constrained layout engine.
     buf = io.BytesIO()
-    fig.savefig(buf, format="png", dpi=dpi, metadata={"Software": None})
+    _rgb_image(fig, dpi).save(buf, format="PNG", compress_level=1)
     return buf.getvalue()
 
 
@@ -857,7 +866,7 @@ def interactive_figure(draw: Callable[..., Any], *, figsize: tuple[float, float]
 
     Notes
     -----
-    Frames cost about 30-80 ms each when the cell runs (see the module notes):
-    keep ``max_frames`` at 48 or below in chapters, which have a 45 s budget.
+    Frames cost about 60-180 ms each when the cell runs (see the module notes):
+    keep ``max_frames`` near 48 in chapters, which have a 45 s budget.
     """
     return InteractiveFigure(draw, controls, figsize=figsize, max_frames=max_frames)

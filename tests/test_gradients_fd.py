@@ -162,5 +162,6 @@ def test_every_public_layer_activation_and_loss_has_a_case() -> None:
 
     covered = {type(case.build(np.random.default_rng(0), (2, 3))).__name__ for case in CASES}
     core = {name for name, where in mlcourse._EXPORTS.items()
-            if where in ("layers", "activations", "losses") and isinstance(getattr(mlcourse, name), type)}
+            if where in ("layers", "activations", "losses") and isinstance(getattr(mlcourse, name), type)
+            and name not in ("Activation", "Loss")}
     assert core - covered == set()

@@ -26,11 +26,6 @@ def _torch():
     return pytest.importorskip("torch", reason="PyTorch is not installed: parity tests skipped")
 
 
-@pytest.fixture
-def rng() -> np.random.Generator:
-    return np.random.default_rng(1234)
-
-
 def _mlp(rng: np.random.Generator) -> Sequential:
     return Sequential(Linear(5, 4, rng=rng), BatchNorm1d(4), ReLU(), Linear(4, 3, rng=rng), LayerNorm(3))
 
@@ -224,7 +219,8 @@ def test_batchnorm_training_normalises_and_eval_uses_running_stats(rng):
     x = (rng.standard_normal((64, 3)) * [1.0, 5.0, 0.1] + [2.0, -3.0, 10.0]).astype(np.float32)
     y = bn(x)
     assert y.dtype == np.float32
-    assert np.allclose(y.mean(axis=0), 0, atol=1e-5)
+    # float32: the mean 10 of the third feature is known to ~1e-6, i.e. ~1e-5 of its std 0.1
+    assert np.allclose(y.mean(axis=0), 0, atol=1e-4)
     assert np.allclose(y.var(axis=0), 1, atol=1e-3)
     assert np.allclose(bn.running_mean, 0.1 * x.mean(axis=0), rtol=1e-5)
     assert np.allclose(bn.running_var, 0.9 + 0.1 * x.var(axis=0, ddof=1), rtol=1e-5)

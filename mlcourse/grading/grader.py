@@ -121,6 +121,10 @@ def grade_notebook(path: str | Path, seed: int | None = None, jobs: int = 2,
         nb = read_notebook(path)
     except NotebookError as exc:
         report.error = str(exc)
+        chapter = chapter_of({}, path)
+        report.results = [ExerciseResult(ex.id, 0.0, ex.points, ERROR, f"submission unreadable: {exc}")
+                          for ex in exercises_for(chapter, ())]
+        report.max_score = sum(r.max_points for r in report.results)
         report.seconds = time.perf_counter() - start
         return report
     try:
