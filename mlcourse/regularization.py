@@ -166,7 +166,7 @@ class LayerDrop(Module):
     Structured Dropout" (ICLR 2020, arXiv:1909.11556, 2019) train with
     LayerDrop so that a shallower sub-network can be taken at inference
     without fine-tuning, e.g. by dropping every other layer. In evaluation
-    the active blocks run unscaled, as in the paper.
+    every active block runs, unscaled.
     """
 
     def __init__(self, block: Module, p: float = 0.1, rng: np.random.Generator | int | None = None) -> None:
@@ -247,9 +247,10 @@ def prune_layerdrop(
         A model containing LayerDrop blocks; they are numbered 0, 1, 2, ...
         in the order of :meth:`Module.named_modules`.
     drop_every : int, optional
-        Remove blocks 1, 1 + k, 1 + 2k, ... for ``k = drop_every``; with 2
-        that drops every other block (blocks 1, 3, 5, ...), the "every other"
-        pruning of Fan et al. (2019).
+        Remove the blocks at depth d ≡ 0 (mod k), k = ``drop_every``,
+        counting depth from 1: with 2 that is every other block (numbers
+        1, 3, 5, ...; the 2nd, 4th, 6th). This is the "every other" pruning
+        of Fan et al. (2019), with k = ⌊1/r⌋ for a pruning rate r.
     keep : sequence of int, optional
         Keep exactly these blocks and remove the others.
 
@@ -273,7 +274,7 @@ def prune_layerdrop(
     if drop_every is not None:
         if isinstance(drop_every, bool) or not isinstance(drop_every, (int, np.integer)) or drop_every < 2:
             raise ValueError(f"prune_layerdrop: drop_every must be an integer >= 2, got {drop_every!r}")
-        active = [(i - 1) % drop_every != 0 for i in range(len(blocks))]
+        active = [(i + 1) % drop_every != 0 for i in range(len(blocks))]
     elif keep is not None:
         wanted = {int(i) for i in keep}
         outside = sorted(i for i in wanted if not 0 <= i < len(blocks))

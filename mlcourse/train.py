@@ -31,7 +31,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from .data import DataLoader
-from .module import Module, Parameter
+from .module import Module, Parameter, Sequential
 
 __all__ = [
     "TrainingDivergedError",
@@ -280,11 +280,10 @@ def accuracy(outputs: NDArray, y: NDArray, threshold: float = 0.5) -> float:
         raise ValueError(f"accuracy: labels of shape {y.shape} do not fit outputs of shape "
                          f"{outputs.shape}; expected ({len(y)},) class indices"
                          + ("" if binary else f" or one-hot rows {outputs.shape}"))
-    if not np.issubdtype(labels.dtype, np.integer) and not np.issubdtype(labels.dtype, np.bool_):
-        if not np.all(labels == np.round(labels)):
-            raise ValueError("accuracy: y holds non-integer values; accuracy needs class labels "
-                             "(for regression, use the loss instead)")
-    return float(np.mean(predicted == labels))
+    if labels.dtype.kind not in "iub" and not np.all(labels == np.round(labels)):
+        raise ValueError("accuracy: y holds non-integer values; accuracy needs class labels "
+                         "(for regression, use the loss instead)")
+    return np.count_nonzero(predicted == labels) / len(labels)
 
 
 def _is_classification(y: NDArray, loss_fn: Any) -> bool:
@@ -485,6 +484,20 @@ def clip_grad_norm_(params: Iterable[Parameter], max_norm: float) -> float:
     return total
 
 
+def _first_layer(model: Module) -> Module | None:
+    """The layer that receives the training inputs, if it can skip computing dL/d(input).
+
+    Nothing upstream of the first layer needs the gradient with respect to the
+    data, so a layer with a ``needs_input_grad`` flag (set to True) may be
+    told to skip it; for the first layer of an MLP on MNIST that saves one of
+    the largest matrix products of the backward pass.
+    """
+    first = model
+    while isinstance(first, Sequential) and len(first) > 0:
+        first = first[0]
+    return first if getattr(first, "needs_input_grad", None) is True else None
+
+
 def _current_lr(optimizer: Any) -> float:
     groups = getattr(optimizer, "param_groups", None)
     if groups:
@@ -606,6 +619,11 @@ def fit(
     schedule step. The model is in training mode during the epoch and in
     evaluation mode only while validating.
 
+    No one needs the gradient with respect to the training inputs, so when
+    the first layer of the model has a ``needs_input_grad`` flag, it is set
+    to False during ``fit`` (and back to True afterwards): that layer then
+    skips computing dL/dX.
+
     Examples
     --------
     >>> history = fit(model, CrossEntropyLoss(), SGD(model.parameters(), lr=0.05, momentum=0.9),
@@ -650,6 +668,9 @@ def fit(
     for cb in callbacks:
         if hasattr(cb, "on_train_begin"):
             cb.on_train_begin(model, history)
+    first = _first_layer(model)
+    if first is not None:
+        first.needs_input_grad = False
     try:
         for epoch in range(first_epoch, last_epoch + 1):
             model.train()
@@ -727,6 +748,8 @@ def fit(
             if stop:
                 break
     finally:
+        if first is not None:
+            first.needs_input_grad = True
         if bar is not None:
             bar.close()
     for cb in callbacks:

@@ -101,7 +101,7 @@ def test_student_release_runs_up_to_the_first_exercise(notebook, tmp_path):
     from nbclient import NotebookClient
 
     path, nb = notebook
-    student = nbformat.from_dict(make_student_version(nb))
+    student = nbformat.reads(json.dumps(make_student_version(nb)), as_version=4)
     first = next(i for i, c in enumerate(student.cells) if exercise_id_of(c))
     student.cells = student.cells[: first + 2]  # up to and including the first check cell
     client = NotebookClient(student, timeout=120, kernel_name="python3",

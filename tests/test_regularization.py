@@ -176,6 +176,7 @@ def test_layerdrop_choose_depth_at_inference():
     for i in (0, 2, 4):
         expected = blocks[i].block(expected)
     assert np.allclose(half, expected)
+    assert prune_layerdrop(model, drop_every=3) == [0, 1, 3, 4]  # depths 3 and 6 removed
     assert prune_layerdrop(model, keep=[5]) == [5]
     assert np.allclose(model(x), blocks[5].block(x))
     assert prune_layerdrop(model) == list(range(6))

@@ -313,6 +313,30 @@ def test_history_plot_labels_everything(spirals):
     plt.close("all")
 
 
+def test_fit_tells_the_first_layer_to_skip_the_input_gradient(spirals):
+    (X, y), _ = spirals
+
+    class Scale(Linear):
+        """A Linear layer that supports skipping dL/dX, recording the flag it saw."""
+
+        def __init__(self, *args, **kwargs):
+            super().__init__(*args, **kwargs)
+            self.needs_input_grad = True
+            self.seen = set()
+
+        def backward(self, grad_output):
+            self.seen.add(self.needs_input_grad)
+            grad_input = super().backward(grad_output)
+            return grad_input if self.needs_input_grad else None
+
+    rng = np.random.default_rng(0)
+    first, inner = Scale(2, 8, rng=rng), Scale(8, 8, rng=rng)
+    model = Sequential(Sequential(first, ReLU()), inner, ReLU(), Linear(8, 3, rng=rng))
+    fit(model, CrossEntropyLoss(), SGD(model.parameters(), lr=0.1), (X, y), epochs=1, progress=False)
+    assert first.seen == {False} and inner.seen == {True}
+    assert first.needs_input_grad is True  # restored after fit
+
+
 def test_fit_input_validation(spirals):
     (X, y), _ = spirals
     model = _classifier()

@@ -64,8 +64,22 @@ WIDGET_FONT_DIRS = ["amd/@jupyter-widgets", "amd/@jupyter-widgets/html-manager/d
 WIDGETS_CONFIG_JS = """// mlcourse book: load the Jupyter widgets modules and their fonts from this site, not a CDN.
 (function () {
   var script = document.currentScript;
-  if (!script || typeof require === "undefined" || !require.config) { return; }
-  require.config({ baseUrl: script.src.replace(/[^\\/]*$/, "") + "amd/" });
+  if (script && typeof require !== "undefined" && require.config) {
+    require.config({ baseUrl: script.src.replace(/[^\\/]*$/, "") + "amd/" });
+  }
+  // The widgets manager typesets labels with MathJax 2's MathJax.Hub.Queue; the book runs
+  // MathJax 3, so route those calls to MathJax 3's typesetPromise.
+  function shim() {
+    var mj = window.MathJax;
+    if (mj && mj.typesetPromise && !mj.Hub) {
+      mj.Hub = { Queue: function (job) {
+        var element = job && job[2];
+        mj.typesetPromise(element ? [element] : undefined).catch(function () {});
+      } };
+    }
+  }
+  document.addEventListener("DOMContentLoaded", shim);
+  window.addEventListener("load", shim);
 })();
 """
 
@@ -175,6 +189,7 @@ def tags_of(cell: dict[str, Any]) -> list[str]:
 
 def publish_notebook(nb: dict[str, Any], solutions: str) -> tuple[dict[str, Any], int, int]:
     """The notebook as the book shows it; returns it, the exercise count and the removed count."""
+    removed = sum(INSTRUCTOR_TAG in tags_of(cell) for cell in nb["cells"])
     if solutions == "omit":
         from mlcourse.grading.notebook import make_student_version
 
@@ -187,11 +202,10 @@ def publish_notebook(nb: dict[str, Any], solutions: str) -> tuple[dict[str, Any]
         nb = make_student_version(nb, summaries)
     out = copy.deepcopy(nb)
     cells = []
-    removed = exercises = 0
+    exercises = 0
     for cell in out["cells"]:
         tags = tags_of(cell)
         if INSTRUCTOR_TAG in tags:
-            removed += 1
             continue
         is_exercise = EXERCISE_TAG in tags or "exercise" in cell.get("metadata", {}).get("mlcourse", {})
         if is_exercise and cell.get("cell_type") == "code":
@@ -202,11 +216,31 @@ def publish_notebook(nb: dict[str, Any], solutions: str) -> tuple[dict[str, Any]
                 meta.setdefault("mystnb", {}).update(SOLUTION_PROMPTS)
         cells.append(cell)
     out["cells"] = cells
+    if not needs_widget_manager(out):
+        out.get("metadata", {}).pop("widgets", None)
     return out, exercises, removed
 
 
-def stage(config: dict[str, Any], toc: dict[str, Any], solutions: str, demo: bool) -> list[str]:
-    """Write the staged sources into _build/src; return the staged chapter entries."""
+def needs_widget_manager(nb: dict[str, Any]) -> bool:
+    """Whether the book will show some output of ``nb`` as a live widget view.
+
+    The book prefers ``text/html`` over a widget view (``nb_mime_priority_overrides``), so an
+    interactive figure of ``mlcourse.widgets`` shows its scrubber and needs no widget manager.
+    Only outputs with a widget view and no HTML (a plain ipywidget, a progress bar) need the
+    saved widget state and the 3.6 MB embed manager; without them the state is dropped and
+    myst-nb adds neither RequireJS nor the manager to the page.
+    """
+    for cell in nb.get("cells", []):
+        for output in cell.get("outputs", []):
+            data = output.get("data", {})
+            if "application/vnd.jupyter.widget-view+json" in data and "text/html" not in data:
+                return True
+    return False
+
+
+def stage(config: dict[str, Any], toc: dict[str, Any], solutions: str,
+          demo: bool) -> tuple[list[str], list[str]]:
+    """Write the staged sources into _build/src; return all staged pages and the notebooks."""
     STAGE.mkdir(parents=True, exist_ok=True)
     staged_config = {k: v for k, v in config.items() if k != "mlcourse"}
     write_if_changed(STAGE / "_config.yml", yaml.safe_dump(staged_config, sort_keys=False))
@@ -253,7 +287,7 @@ def stage(config: dict[str, Any], toc: dict[str, Any], solutions: str, demo: boo
             stale.unlink()
     log(f"staged {len(staged_chapters)} notebooks ({total_exercises} exercise cells, solutions: "
         f"{solutions}; {total_removed} instructor cells removed)")
-    return staged_chapters
+    return notebooks, staged_chapters
 
 
 def ensure_node_modules(skip_npm: bool) -> Path:
@@ -423,12 +457,12 @@ def main(argv: list[str] | None = None) -> int:
     if args.demo:
         log("demo mode: tests/e2e/demo.ipynb is added (never publish this build)")
     modules = ensure_node_modules(args.skip_npm)
-    pages = stage(config, toc, solutions, args.demo)
+    pages, chapters = stage(config, toc, solutions, args.demo)
     run_sphinx(args.jobs, quiet=not args.verbose)
     copied = vendor(modules)
-    weights = check_site(pages, args.max_page_mb)
+    weights = check_site(chapters, args.max_page_mb)
     (HTML / ".nojekyll").touch()
-    build_info = {"solutions": solutions, "demo": args.demo, "pages": pages,
+    build_info = {"solutions": solutions, "demo": args.demo, "pages": pages, "notebooks": chapters,
                   "page_bytes": weights, "seconds": round(time.perf_counter() - start, 1)}
     (BUILD / "book-build.json").write_text(json.dumps(build_info, indent=1) + "\n", encoding="utf-8")
     for entry, weight in weights.items():

@@ -73,6 +73,7 @@ class Report:
     local_failures: list[str] = field(default_factory=list)
     js_errors: list[str] = field(default_factory=list)
     timings: dict[str, float] = field(default_factory=dict)
+    page_bytes: dict[str, int] = field(default_factory=dict)
 
     def check(self, ok: bool, name: str, detail: str = "") -> None:
         if ok:
@@ -220,6 +221,34 @@ def check_math(page: Any, report: Report, where: str, expect_math: bool) -> None
         report.check(not raw, f"no raw TeX on {where}", f"raw TeX markers left: {raw}")
 
 
+def check_widget_views(page: Any, report: Report, where: str) -> None:
+    """Saved widget views (no static HTML) are rendered by the book's own widgets manager."""
+    views = page.locator("script[type='application/vnd.jupyter.widget-view+json']").count()
+    try:
+        page.wait_for_selector(".cell_output .jupyter-widgets", state="attached", timeout=20_000)
+    except Exception:
+        pass
+    rendered = page.locator(".cell_output .jupyter-widgets").count()
+    report.check(rendered >= 1, f"saved widgets rendered offline on {where}",
+                 f"{views} widget views in the page, {rendered} rendered by the widgets manager")
+
+
+def test_widget_manager(report: Report) -> None:
+    """The demo build: a plain ipywidget rendered from saved state, with no network."""
+    html = ensure_book("tests/e2e/demo", rebuild=False)
+    with serve(html) as base, browser(report) as context:
+        page = context.new_page()
+        watch(page, report, "demo book")
+        page.goto(f"{base}/tests/e2e/demo.html", wait_until="load")
+        check_math(page, report, "tests/e2e/demo", expect_math=True)
+        check_widget_views(page, report, "tests/e2e/demo")
+        page.wait_for_load_state("networkidle")
+        progress = page.locator(".cell_output .jupyter-widgets").last
+        if progress.count():
+            progress.scroll_into_view_if_needed()
+            progress.screenshot(path=str(OUT / "book-demo-widget.png"))
+
+
 def visible_frame(scrubber: Any) -> tuple[str | None, str | None]:
     return scrubber.evaluate("""(root) => {
       const img = Array.from(root.querySelectorAll('img[data-mlc-frame]'))
@@ -239,12 +268,30 @@ def test_book(html: Path, chapter: str, report: Report) -> None:
     with serve(html) as base, browser(report) as context:
         page = context.new_page()
         watch(page, report, "book")
+        transferred = {"bytes": 0}
+
+        def count(request: Any) -> None:
+            with contextlib.suppress(Exception):
+                transferred["bytes"] += request.sizes()["responseBodySize"]
+
+        page.on("requestfinished", count)
+        cdp = context.new_cdp_session(page)
+        cdp.send("Network.enable")
+        cdp.send("Network.setCacheDisabled", {"cacheDisabled": True})
         for entry in pages:
             t0 = time.perf_counter()
+            transferred["bytes"] = 0
             page.goto(f"{base}/{entry}.html", wait_until="load")
-            log(f"loaded {entry} in {time.perf_counter() - t0:.1f} s")
-            has_math = "math notranslate" in (html / f"{entry}.html").read_text(encoding="utf-8")
-            check_math(page, report, entry, expect_math=has_math)
+            source = (html / f"{entry}.html").read_text(encoding="utf-8")
+            check_math(page, report, entry, expect_math="math notranslate" in source)
+            if 'type="application/vnd.jupyter.widget-view+json"' in source:
+                check_widget_views(page, report, entry)
+            page.wait_for_load_state("networkidle")
+            report.page_bytes[entry] = transferred["bytes"]
+            log(f"{entry}: loaded in {time.perf_counter() - t0:.1f} s, "
+                f"{transferred['bytes'] / 1e6:.2f} MB transferred (empty cache)")
+        page.remove_listener("requestfinished", count)
+        cdp.send("Network.setCacheDisabled", {"cacheDisabled": False})
         page.goto(f"{base}/book/notation.html", wait_until="load")
         page.wait_for_selector("mjx-container", state="attached")
         page.screenshot(path=str(OUT / "book-notation.png"), full_page=False)
@@ -445,7 +492,9 @@ def ensure_book(chapter: str, rebuild: bool) -> Path:
     if chapter == "tests/e2e/demo":
         build_dir = "_build/e2e-demo"
         html = ROOT / build_dir / "html"
-        if rebuild or not (html / f"{chapter}.html").exists():
+        stale = (not (html / f"{chapter}.html").exists()
+                 or (html / f"{chapter}.html").stat().st_mtime < DEMO.stat().st_mtime)
+        if rebuild or stale:
             log("building the demo book into _build/e2e-demo/html")
             subprocess.run([sys.executable, str(ROOT / "tools" / "build_book.py"), "--demo",
                             "--build-dir", build_dir], check=True, cwd=ROOT)
@@ -464,6 +513,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--book-only", action="store_true", help="skip the JupyterLab tests")
     parser.add_argument("--lab-only", action="store_true", help="skip the book tests")
     parser.add_argument("--rebuild", action="store_true", help="build the book first")
+    parser.add_argument("--skip-demo", action="store_true",
+                        help="skip the widgets-manager test on the demo build")
     parser.add_argument("--lab-timeout", type=float, default=240.0,
                         help="seconds allowed for running all cells (default: %(default)s)")
     args = parser.parse_args(argv)
@@ -475,6 +526,9 @@ def main(argv: list[str] | None = None) -> int:
         html = ensure_book(chapter, args.rebuild)
         log(f"book tests on {html}")
         test_book(html, chapter, report)
+        if chapter != "tests/e2e/demo" and not args.skip_demo:
+            log("widgets manager test on the demo build (_build/e2e-demo)")
+            test_widget_manager(report)
     if not args.book_only:
         log(f"JupyterLab tests on {notebook.relative_to(ROOT)}")
         test_lab(notebook, report, args.lab_timeout)
@@ -486,7 +540,7 @@ def main(argv: list[str] | None = None) -> int:
     total = time.perf_counter() - start
     summary = {"chapter": chapter, "passed": report.passed, "failed": report.failed,
                "blocked": report.blocked, "local_failures": report.local_failures,
-               "js_errors": report.js_errors,
+               "js_errors": report.js_errors, "page_bytes": report.page_bytes,
                "timings_s": {k: round(v, 2) for k, v in {**report.timings, "total": total}.items()}}
     (OUT / "report.json").write_text(json.dumps(summary, indent=1) + "\n", encoding="utf-8")
     timings = ", ".join(f"{k} {v:.2f} s" for k, v in summary["timings_s"].items())

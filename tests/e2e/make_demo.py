@@ -60,6 +60,10 @@ Move the slider: the book swaps precomputed frames, JupyterLab redraws live.""")
     ax.set_title(f"{kind}(w x), w = {w:g}")
 
 interactive_figure(draw, w=Slider(0.5, 3.0, 0.5, value=1.0), kind=Dropdown(["tanh", "sigmoid"]))"""),
+    ("markdown", [], None, """A plain ipywidget (like a progress bar) has no static HTML: the book shows it from the saved
+widget state with its own copy of the widgets manager."""),
+    ("code", ["nbval-ignore-output"], None, """import ipywidgets
+ipywidgets.IntProgress(value=7, max=10, description="progress")"""),
 ]
 
 
