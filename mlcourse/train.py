@@ -3,7 +3,7 @@
 One training step is exactly what the lectures write in pseudocode::
 
     for xb, yb in loader:                    # one epoch
-        optimizer.zero_grad()
+        model.zero_grad()    
         loss = loss_fn(model(xb), yb)        # forward
         model.backward(loss_fn.backward())   # backward
         optimizer.step()                     # update
@@ -342,7 +342,7 @@ def _run_eval(
 ) -> dict[str, float]:
     """Example-weighted means of the loss and metrics over ``X`` in batches, in eval mode."""
     if isinstance(batch_size, bool) or not isinstance(batch_size, (int, np.integer)) or batch_size < 1:
-        raise ValueError(f"batch_size must be a positive integer, got {batch_size!r}")
+        raise ValueError(f"evaluate: batch_size must be a positive integer, got {batch_size!r}")
     totals: dict[str, float] = {}
     n = len(X)
     if n == 0:
@@ -613,7 +613,7 @@ def fit(
 
     Notes
     -----
-    Each step: ``optimizer.zero_grad()``; ``out = model(xb)``;
+    Each step: ``model.zero_grad()``; ``out = model(xb)``;
     ``loss = loss_fn(out, yb)``; ``model.backward(loss_fn.backward())``;
     the regularizer; gradient clipping; ``optimizer.step()``; a per-batch
     schedule step. The model is in training mode during the epoch and in
@@ -658,16 +658,15 @@ def fit(
     first_epoch = (history.epoch[-1] if history.epoch else 0) + 1
     last_epoch = first_epoch + int(epochs) - 1
     step = len(history.batch_loss)
+    for cb in callbacks:
+        if hasattr(cb, "on_train_begin"):
+            cb.on_train_begin(model, history)
     bar = None
     if epochs > 0 and _want_progress(progress):
         from tqdm.auto import tqdm
 
         bar = tqdm(total=int(epochs) * n_batches, unit="batch", leave=True)
     postfix_every = max(1, n_batches // 10)
-
-    for cb in callbacks:
-        if hasattr(cb, "on_train_begin"):
-            cb.on_train_begin(model, history)
     first = _first_layer(model)
     if first is not None:
         first.needs_input_grad = False
@@ -688,7 +687,7 @@ def fit(
                 step += 1
                 lr = _current_lr(optimizer)
                 with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
-                    optimizer.zero_grad()
+                    model.zero_grad()
                     try:
                         out = model(xb)
                         loss = float(loss_fn(out, yb))

@@ -45,6 +45,7 @@ DOCTREES = BUILD / ".doctrees"
 DEMO_NOTEBOOK = Path("tests/e2e/demo.ipynb")
 VENDOR_DIR = "vendor"
 
+IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".gif", ".svg", ".webp"}
 EXERCISE_TAG = "exercise"
 INSTRUCTOR_TAG = "instructor"
 SOLUTION_PROMPTS = {"code_prompt_show": "Show solution", "code_prompt_hide": "Hide solution"}
@@ -276,11 +277,14 @@ def stage(config: dict[str, Any], toc: dict[str, Any], solutions: str,
         write_if_changed(target, json.dumps(published, indent=1, ensure_ascii=False) + "\n")
         wanted.add(target)
         staged_chapters.append(entry)
-        for asset in sorted(source.parent.iterdir()):
-            if asset.is_dir() and asset.name in ("figures", "images", "img"):
+        for asset in sorted(source.parent.rglob("*")):
+            if (asset.is_file() and asset.suffix.lower() in IMAGE_SUFFIXES
+                    and ".ipynb_checkpoints" not in asset.parts):
                 dest = STAGE / asset.relative_to(ROOT)
-                shutil.copytree(asset, dest, dirs_exist_ok=True)
-                wanted.update(p for p in dest.rglob("*") if p.is_file())
+                if not dest.exists() or dest.read_bytes() != asset.read_bytes():
+                    dest.parent.mkdir(parents=True, exist_ok=True)
+                    shutil.copy2(asset, dest)
+                wanted.add(dest)
     for stale in [p for p in STAGE.rglob("*") if p.is_file()]:
         keep = stale.parent == STAGE or stale in wanted
         if not keep:

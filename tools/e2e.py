@@ -426,8 +426,9 @@ def test_lab(notebook: Path, report: Report, timeout: float) -> None:
             page.get_by_role("menuitem", name="Run", exact=True).click()
             page.get_by_role("menuitem", name="Run All Cells", exact=True).click()
             started = time.perf_counter()
-            page.wait_for_function(
-                f"() => ({_PROMPTS})().some(p => p.includes('*'))", timeout=30_000)
+            with contextlib.suppress(Exception):
+                page.wait_for_function(
+                    f"() => ({_PROMPTS})().some(p => p.includes('*'))", timeout=30_000)
             page.wait_for_function(
                 f"() => !({_PROMPTS})().some(p => p.includes('*')) && ({_KERNEL_STATUS})() === 'idle'",
                 timeout=timeout * 1000, polling=500)
@@ -437,8 +438,13 @@ def test_lab(notebook: Path, report: Report, timeout: float) -> None:
             errors = page.locator(".jp-OutputArea-output[data-mime-type='application/vnd.jupyter.stderr']")
             tracebacks = [t for t in errors.all_inner_texts() if "Traceback" in t or "Error" in t]
             page.screenshot(path=str(OUT / "lab-after-run-all.png"))
-            page.keyboard.press("Control+s")
-            page.wait_for_timeout(1500)
+            mtime = target.stat().st_mtime_ns
+            page.evaluate("() => window.jupyterapp.commands.execute('docmanager:save')")
+            deadline = time.monotonic() + 15
+            while target.stat().st_mtime_ns == mtime and time.monotonic() < deadline:
+                time.sleep(0.2)
+            report.check(target.stat().st_mtime_ns != mtime, "JupyterLab saved the executed notebook",
+                         "the file did not change within 15 s of docmanager:save")
             saved = json.loads(target.read_text(encoding="utf-8"))
             saved_errors = [
                 f"cell {i}: {o.get('ename')}: {o.get('evalue')}"
