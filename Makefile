@@ -6,6 +6,9 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed-stamp
 NOTEBOOKS := $(sort $(wildcard notebooks/[0-9][0-9]_*.ipynb))
+# Notebooks run with one BLAS thread: outputs do not depend on the thread count (summation
+# order), and small matrix products are not slowed by threads fighting over a busy machine.
+ONE_THREAD := OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1 MKL_NUM_THREADS=1
 
 .PHONY: help venv lab test unit notebooks-test notebooks release book e2e bench clean
 
@@ -37,10 +40,10 @@ unit: $(STAMP)
 	$(PY) -m pytest tests
 
 notebooks-test: $(STAMP)
-	@if [ -n "$(NOTEBOOKS)" ]; then $(PY) -m pytest -p no:cacheprovider --nbval --nbval-sanitize-with notebooks/sanitize.cfg $(NOTEBOOKS); else echo "no chapter notebooks yet"; fi
+	@if [ -n "$(NOTEBOOKS)" ]; then $(ONE_THREAD) $(PY) -m pytest -p no:cacheprovider --nbval --nbval-sanitize-with notebooks/sanitize.cfg $(NOTEBOOKS); else echo "no chapter notebooks yet"; fi
 
 notebooks: $(STAMP)
-	$(PY) tools/execute_notebooks.py $(NOTEBOOKS)
+	$(ONE_THREAD) $(PY) tools/execute_notebooks.py $(NOTEBOOKS)
 
 release: $(STAMP)
 	$(VENV)/bin/mlcourse release --out _build/release

@@ -3,7 +3,7 @@
 One training step is exactly what the lectures write in pseudocode::
 
     for xb, yb in loader:                    # one epoch
-        model.zero_grad()    
+        model.zero_grad()
         loss = loss_fn(model(xb), yb)        # forward
         model.backward(loss_fn.backward())   # backward
         optimizer.step()                     # update

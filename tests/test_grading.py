@@ -201,7 +201,7 @@ def test_check_in_notebook_reports_kernel_state_dependence():
         result = shell.run_cell('from mlcourse.grading import check\ncheck("ch99-mse-grad", mse_grad)', store_history=True).result
         assert not result.passed
         assert "uses scale from elsewhere in the notebook" in result.note
-        shell.run_cell("def mse_grad(pred, target):\n    return 2 * (pred - target) / pred.size", store_history=True)
+        shell.run_cell("mean = 5\ndef mse_grad(pred, target):\n    return 2 * (pred - target) / pred.size + 0 * pred.mean()", store_history=True)
         result = shell.run_cell('check("ch99-mse-grad", mse_grad)', store_history=True).result
         assert result.passed and result.note == ""
         assert "all 1 public tests passed" in repr(result)

@@ -20,6 +20,8 @@ def execute(path: Path) -> float:
     nb = nbformat.read(path, as_version=4)
     os.environ.pop("MPLBACKEND", None)  # the kernel must use the inline backend
     os.environ["PYTHONHASHSEED"] = "0"
+    for var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+        os.environ[var] = "1"  # the same setting as `make test`: outputs must not depend on it
     client = NotebookClient(nb, timeout=600, kernel_name="python3",
                             resources={"metadata": {"path": str(path.parent)}})
     start = time.perf_counter()

@@ -136,18 +136,18 @@ register(Exercise(
         ("second cycle, triangular", lambda rng: (11, 0.001, 0.006, 4, "triangular")),
         ("first cycle, triangular2 (full height)", lambda rng: (3, 0.001, 0.006, 4, "triangular2")),
         ("second peak, triangular2 (half height)", lambda rng: (12, 0.001, 0.006, 4, "triangular2")),
-        ("third cycle, triangular2", lambda rng: (18, 0.0, 1.0, 5, "triangular2")),
+        ("third cycle, triangular2 (quarter height)", lambda rng: (23, 0.0, 1.0, 5, "triangular2")),
     ],
     hidden=_cyclic_case,
     n_hidden=8,
     reference=_cyclic_reference,
     mistakes=[
-        Mistake(_cyclic_with(half_period=True),
-                "step_size is HALF a cycle: the rate climbs for step_size iterations and falls "
-                "for another step_size, so a cycle lasts 2 step_size iterations"),
         Mistake(_cyclic_with(early_halving=True),
                 "triangular2 keeps the full amplitude in the first cycle and halves it from the "
                 "second on: scale = 1 / 2^(cycle - 1) with cycle = floor(1 + k / (2 step_size))"),
+        Mistake(_cyclic_with(half_period=True),
+                "step_size is HALF a cycle: the rate climbs for step_size iterations and falls "
+                "for another step_size, so a cycle lasts 2 step_size iterations"),
         Mistake(_cyclic_with(ignore_mode=True),
                 "with mode='triangular2' the amplitude (max_lr - base_lr) is halved at the start "
                 "of every new cycle"),

@@ -152,8 +152,13 @@ def _latest_cell_defining(name: str) -> str | None:
 
 
 def _free_globals(function: Callable[..., Any], namespace: dict[str, Any]) -> set[str]:
-    """Global names the function's code reads that the clean namespace does not provide."""
+    """Global names the function reads that the clean namespace does not provide.
+
+    Only real global loads count (``LOAD_GLOBAL``/``LOAD_NAME``): ``x.mean()``
+    reads the attribute ``mean``, not a notebook variable called ``mean``.
+    """
     import builtins
+    import dis
 
     code = getattr(function, "__code__", None)
     if code is None:
@@ -162,13 +167,12 @@ def _free_globals(function: Callable[..., Any], namespace: dict[str, Any]) -> se
     stack = [code]
     while stack:
         c = stack.pop()
-        names.update(c.co_names)
-        stack.extend(k for k in c.co_consts if hasattr(k, "co_names"))
-    # co_names also holds attribute names (np.sum -> "sum"); only names that the
-    # notebook's namespace binds as globals could be a hidden dependency
-    user_globals = getattr(function, "__globals__", {})
-    return {n for n in names if n not in namespace and not hasattr(builtins, n)
-            and n in _notebook_globals() and n not in user_globals.get("__builtins__", {})}
+        for ins in dis.get_instructions(c):
+            if ins.opname in ("LOAD_GLOBAL", "LOAD_NAME") and isinstance(ins.argval, str):
+                names.add(ins.argval)
+        stack.extend(k for k in c.co_consts if hasattr(k, "co_code"))
+    notebook = _notebook_globals()
+    return {n for n in names if n not in namespace and not hasattr(builtins, n) and n in notebook}
 
 
 def _notebook_globals() -> dict[str, Any]:
