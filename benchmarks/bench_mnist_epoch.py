@@ -183,6 +183,9 @@ def main() -> int:
           f"cpu count {os.cpu_count()}, load average {os.getloadavg()[0]:.2f}, "
           f"{'CPU' if args.cpu_time else 'wall-clock'} time")
 
+    if os.getloadavg()[0] > 0.5 and not args.cpu_time:
+        print("warning: the machine is busy (load average above 0.5); BLAS threads competing with "
+              "other processes make wall-clock figures unreliable")
     contenders: dict[str, Callable[[int], float]] = {
         "mlcourse": lambda seed: mlcourse_epoch(x, y, seed),
         "matmul floor": make_floor_epoch(x),

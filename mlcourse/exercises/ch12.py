@@ -247,7 +247,7 @@ register(Exercise(
     public=[
         ("the MLP of the text at stage 0 (head only)",
          lambda rng: (["0.weight", "0.bias", "2.weight", "2.bias", "4.weight", "4.bias"], 0)),
-        ("the same MLP at stage 1", lambda rng: (_mlp_names(3), 1)),
+        ("a 4-layer MLP at stage 2", lambda rng: (_mlp_names(4), 2)),
         ("stage 5 of a 3-layer MLP (everything trains)", lambda rng: (_mlp_names(3), 5)),
         ("nested names, layers without bias",
          lambda rng: (["body.0.weight", "body.1.weight", "head.weight"], 1)),

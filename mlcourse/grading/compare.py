@@ -155,9 +155,11 @@ def _compare_arrays(got: Any, expected: np.ndarray, rtol: float, atol: float,
     if scale is not None and np.isclose(scale, -1.0):
         detail += " (every entry has the wrong sign: a sign error?)"
     elif scale is not None and abs(scale) > 1:
-        detail += f" (yours are all {scale:.4g}× the expected values: a missing mean or an extra sum?)"
+        detail += (f" (yours are all {scale:.4g}× the expected values: a missing division, e.g. by the "
+                   "batch size, or an extra factor?)")
     elif scale is not None and scale != 0:
-        detail += f" (yours are all 1/{1 / scale:.4g} of the expected values: an extra division?)"
+        detail += (f" (yours are all 1/{1 / scale:.4g} of the expected values: an extra division, or a "
+                   "missing factor?)")
     terse = f"wrong values in {n_bad} of {e.size} entries"
     return Mismatch(where, detail, terse)
 
