@@ -622,7 +622,7 @@ class DataLoader:
             order = self.rng.permutation(n)
             for start in range(0, stop, bs):
                 index = order[start:start + bs]
-                yield self.X[index], self.y[index]
+                yield np.take(self.X, index, axis=0), np.take(self.y, index, axis=0)
         else:
             for start in range(0, stop, bs):
                 yield self.X[start:start + bs], self.y[start:start + bs]

@@ -49,6 +49,10 @@ class Linear(Module):
         Note the layout: PyTorch stores ``(C_out, C_in)`` and computes
         ``X Wᵀ``; here the code reads exactly as the lectures' ``X W + b``.
     bias : Parameter of shape (1, C_out) or None
+    needs_input_grad : bool, default True
+        When False, backward skips ``G Wᵀ`` and returns None. :func:`mlcourse.fit`
+        sets it on a model's first layer during training, whose input is data:
+        that product costs as much as the layer's forward pass.
 
     Notes
     -----
@@ -95,6 +99,7 @@ class Linear(Module):
             self.bias: Parameter | None = Parameter(b.astype(dtype))
         else:
             self.bias = None
+        self.needs_input_grad = True
         self._cache: NDArray | None = None
 
     def forward(self, x: NDArray) -> NDArray:
@@ -131,7 +136,7 @@ class Linear(Module):
 
         Returns
         -------
-        ndarray of shape (B, C_in)
+        ndarray of shape (B, C_in), or None when ``needs_input_grad`` is False
         """
         self._require_cache(self._cache)
         x = self._cache
@@ -143,6 +148,8 @@ class Linear(Module):
         self.weight.grad += x.T @ grad_output  # (C_in, C_out)
         if self.bias is not None:
             self.bias.grad += grad_output.sum(axis=0, keepdims=True)  # (1, C_out)
+        if not self.needs_input_grad:
+            return None  # the first layer of a model: nothing upstream needs dL/dX
         return grad_output @ self.weight.data.T  # (B, C_in)
 
     def extra_repr(self) -> str:

@@ -157,6 +157,9 @@ def test_layerdrop_skips_with_probability_p_in_training_only():
             assert block.backward(np.ones_like(x)) is not None
     # 4000 Bernoulli(0.25) draws: standard error 0.007
     assert abs(skipped / 4000 - 0.25) < 0.03
+    block.reuse_decision = True
+    first = block(x) is x
+    assert all((block(x) is x) == first for _ in range(30))
     block.eval()
     for _ in range(50):
         block(x)
