@@ -109,3 +109,13 @@ def test_student_release_runs_up_to_the_first_exercise(notebook, tmp_path):
     client.execute()
     check_output = json.dumps(student.cells[first + 1].outputs)
     assert "not attempted yet" in check_output
+
+
+def test_every_chapter_of_the_curriculum_is_present_and_in_the_book():
+    expected = ["01_neuron", "02_mlp", "03_activations", "04_losses", "05_backprop", "06_training",
+                "07_optimizers", "08_schedules", "09_initialization", "10_regularization",
+                "11_normalization", "12_mnist", "13_distributed"]
+    assert [p.stem for p in NOTEBOOKS] == expected
+    toc = (ROOT / "_toc.yml").read_text(encoding="utf-8")
+    missing = [name for name in expected if f"file: notebooks/{name}" not in toc]
+    assert not missing, f"chapters missing from _toc.yml: {missing}"
