@@ -119,3 +119,14 @@ def test_every_chapter_of_the_curriculum_is_present_and_in_the_book():
     toc = (ROOT / "_toc.yml").read_text(encoding="utf-8")
     missing = [name for name in expected if f"file: notebooks/{name}" not in toc]
     assert not missing, f"chapters missing from _toc.yml: {missing}"
+
+
+def test_released_notebook_scores_zero_with_not_attempted(notebook, tmp_path):
+    from mlcourse.grading import grade_notebook
+
+    path, nb = notebook
+    released = tmp_path / path.name
+    released.write_text(json.dumps(make_student_version(nb)), encoding="utf-8")
+    report = grade_notebook(released, seed=0)
+    assert report.max_score > 0 and report.score == 0, report.table()
+    assert {r.status for r in report.results} == {"not attempted"}, report.table()
