@@ -22,9 +22,7 @@ from typing import Any, Callable
 
 from .exercise import get_exercise
 from .judge import NOT_ATTEMPTED, PASS, CaseResult, judge, run_case_in_process
-from .notebook import strip_magics
-
-_PREAMBLE = "import math\nimport numpy as np\n"
+from .notebook import PREAMBLE, strip_magics
 
 
 @dataclass
@@ -117,7 +115,7 @@ def _as_the_grader_sees_it(function: Callable[..., Any], name: str,
     namespace: dict[str, Any] = {"__name__": "__exercise_check__"}
     try:
         with contextlib.redirect_stdout(io.StringIO()):
-            exec(compile(_PREAMBLE + setup, "<grader setup>", "exec"), namespace)
+            exec(compile(PREAMBLE + setup, "<grader setup>", "exec"), namespace)
             exec(compile(strip_magics(source), "<exercise cell>", "exec"), namespace)
     except NameError as exc:
         return None, (f"the exercise cell does not run on its own ({exc}); the grader runs only "

@@ -77,8 +77,7 @@ class SubmissionReport:
 def exercises_for(chapter: int | None, present: Iterable[str]) -> list[Exercise]:
     """The exercises a submission is graded on: its chapter's, plus any other ids it holds."""
     present = set(present)
-    chosen = [ex for ex in all_exercises() if ex.chapter == chapter or ex.id in present]
-    return chosen
+    return [ex for ex in all_exercises() if ex.chapter == chapter or ex.id in present]
 
 
 def grade_exercise(exercise: Exercise, nb: dict, seed: int,

@@ -27,6 +27,9 @@ INSTRUCTOR_TAG = "instructor"
 
 _MAGIC = re.compile(r"^\s*[%!]")
 
+# What runs before an exercise cell, in the grader and in the notebook check alike.
+PREAMBLE = "import math\nimport numpy as np\n"
+
 
 class NotebookError(ValueError):
     """A file that is not a readable notebook."""

@@ -25,9 +25,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .judge import Outcome
+from .notebook import PREAMBLE
 
 DEFAULT_MEMORY_MB = 3072
-_PREAMBLE = "import math\nimport numpy as np\n"
 
 
 @dataclass
@@ -139,7 +139,7 @@ def _child(result_path: str) -> None:
     sys.stdout = captured
     namespace: dict[str, Any] = {"__name__": "__student__"}
     try:
-        exec(compile(_PREAMBLE + job["setup"], "<grader setup>", "exec"), namespace)
+        exec(compile(PREAMBLE + job["setup"], "<grader setup>", "exec"), namespace)
         code = compile(job["source"], "<exercise cell>", "exec")
     except SyntaxError as exc:
         write({"failure": f"syntax error in the exercise cell, line {exc.lineno}: {exc.msg}"})
