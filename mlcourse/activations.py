@@ -35,7 +35,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from ._checks import as_float_array, check_grad_output
+from .validation import as_float_array, as_generator, check_grad_output, check_number
 from .module import Module, Parameter
 
 __all__ = [
@@ -51,19 +51,6 @@ Array = NDArray[np.floating]
 _SQRT_PI = math.sqrt(math.pi)
 _SQRT_2 = math.sqrt(2.0)
 
-
-def _check_number(value: Any, who: str, name: str, low: float | None = None,
-                  low_inclusive: bool = True) -> float:
-    """Return ``value`` as a float, raising ValueError if it is not a finite number >= low."""
-    if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
-        raise TypeError(f"{who}: {name} must be a number, got {type(value).__name__} {value!r}")
-    value = float(value)
-    if not math.isfinite(value):
-        raise ValueError(f"{who}: {name} must be finite, got {value}")
-    if low is not None and (value < low or (value == low and not low_inclusive)):
-        relation = ">=" if low_inclusive else ">"
-        raise ValueError(f"{who}: {name} must be {relation} {low:g}, got {value:g}")
-    return value
 
 
 def sigmoid(x: Array) -> Array:
@@ -349,7 +336,7 @@ class LeakyReLU(Activation):
 
     def __init__(self, negative_slope: float = 0.01) -> None:
         super().__init__()
-        self.negative_slope = _check_number(negative_slope, "LeakyReLU", "negative_slope", low=0.0)
+        self.negative_slope = check_number(negative_slope, "LeakyReLU", "negative_slope", low=0.0)
 
     def _f(self, x: Array) -> Array:
         return np.where(x > 0, x, self.negative_slope * x)
@@ -396,7 +383,7 @@ class PReLU(Activation):
         if (not isinstance(num_parameters, (int, np.integer)) or isinstance(num_parameters, bool)
                 or num_parameters < 1):
             raise ValueError(f"PReLU: num_parameters must be a positive integer, got {num_parameters!r}")
-        init = _check_number(init, "PReLU", "init")
+        init = check_number(init, "PReLU", "init")
         self.num_parameters = int(num_parameters)
         self.weight = Parameter(np.full(self.num_parameters, init, dtype=dtype))
 
@@ -458,14 +445,14 @@ class RReLU(Activation):
     """
 
     def __init__(self, lower: float = 1.0 / 8.0, upper: float = 1.0 / 3.0,
-                 rng: np.random.Generator | None = None) -> None:
+                 rng: np.random.Generator | int | None = None) -> None:
         super().__init__()
-        lower = _check_number(lower, "RReLU", "lower", low=0.0)
-        upper = _check_number(upper, "RReLU", "upper", low=0.0)
+        lower = check_number(lower, "RReLU", "lower", low=0.0)
+        upper = check_number(upper, "RReLU", "upper", low=0.0)
         if lower > upper:
             raise ValueError(f"RReLU: lower must be <= upper, got lower={lower:g} > upper={upper:g}")
         self.lower, self.upper = lower, upper
-        self.rng = np.random.default_rng() if rng is None else rng
+        self.rng = as_generator(rng, "RReLU")
         self._slopes: Array | None = None
 
     @property
@@ -521,7 +508,7 @@ class ELU(Activation):
 
     def __init__(self, alpha: float = 1.0) -> None:
         super().__init__()
-        self.alpha = _check_number(alpha, "ELU", "alpha", low=0.0, low_inclusive=False)
+        self.alpha = check_number(alpha, "ELU", "alpha", low=0.0, low_open=True)
 
     def _f(self, x: Array) -> Array:
         return np.where(x > 0, x, self.alpha * np.expm1(np.minimum(x, 0)))
@@ -638,8 +625,8 @@ class Softplus(Activation):
 
     def __init__(self, beta: float = 1.0, threshold: float = 20.0) -> None:
         super().__init__()
-        self.beta = _check_number(beta, "Softplus", "beta", low=0.0, low_inclusive=False)
-        self.threshold = _check_number(threshold, "Softplus", "threshold", low=0.0, low_inclusive=False)
+        self.beta = check_number(beta, "Softplus", "beta", low=0.0, low_open=True)
+        self.threshold = check_number(threshold, "Softplus", "threshold", low=0.0, low_open=True)
 
     def _f(self, x: Array) -> Array:
         bx = self.beta * x

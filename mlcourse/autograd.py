@@ -103,8 +103,14 @@ class Value:
             raise ZeroDivisionError(f"0 ** {k:g} is undefined (division by zero)")
         if a < 0 and not k.is_integer():
             raise ValueError(f"({a:g}) ** {k:g}: a negative number to a non-integer power is not real")
-        # ∂(aᵏ)/∂a = k·aᵏ⁻¹ (infinite at a = 0 for 0 < k < 1)
-        local = k * a ** (k - 1) if (a != 0.0 or k >= 1 or k == 0) else math.inf
+        # ∂(aᵏ)/∂a = k·aᵏ⁻¹: 0 for k = 0 (a⁰ = 1 is constant, also at a = 0, as in
+        # PyTorch), infinite at a = 0 for 0 < k < 1
+        if k == 0:
+            local = 0.0
+        elif a == 0.0 and k < 1:
+            local = math.inf
+        else:
+            local = k * a ** (k - 1)
         return Value(a**k, _parents=(self,), _op=f"**{k:g}", _local_grads=(local,))
 
     def _pow_value(self, exponent: "Value") -> "Value":

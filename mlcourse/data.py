@@ -24,6 +24,8 @@ from typing import Any, Callable, Iterator
 import numpy as np
 from numpy.typing import NDArray
 
+from .validation import as_generator, check_int
+
 __all__ = [
     "MNIST_SHA256",
     "ChecksumError",
@@ -57,32 +59,6 @@ class NotFittedError(RuntimeError):
     """Raised when a transform is used before ``fit``."""
 
 
-def as_generator(rng: np.random.Generator | int | None, who: str = "rng") -> np.random.Generator:
-    """Return a :class:`numpy.random.Generator` from a generator, a seed or None.
-
-    Parameters
-    ----------
-    rng : Generator, int or None
-        A generator is returned unchanged (so its state advances for the
-        caller too); an integer seeds a new one; None draws fresh entropy from
-        the operating system (results then differ from run to run).
-    who : str
-        Named in the error message.
-    """
-    if isinstance(rng, np.random.Generator):
-        return rng
-    if rng is None or (isinstance(rng, (int, np.integer)) and not isinstance(rng, bool)):
-        return np.random.default_rng(rng)
-    raise TypeError(
-        f"{who}: expected a numpy.random.Generator, an integer seed or None, "
-        f"got {type(rng).__name__}; the legacy np.random.RandomState is not supported"
-    )
-
-
-def _check_positive_int(value: Any, who: str, name: str, minimum: int = 1) -> int:
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < minimum:
-        raise ValueError(f"{who}: {name} must be an integer >= {minimum}, got {value!r}")
-    return int(value)
 
 
 def _check_same_length(X: NDArray, y: NDArray, who: str) -> None:
@@ -314,7 +290,7 @@ def _labels(rng: np.random.Generator, n: int, n_classes: int) -> NDArray[np.int6
 
 
 def _check_synthetic(who: str, n: int, noise: float, minimum: int = 1) -> None:
-    _check_positive_int(n, who, "n", minimum)
+    check_int(n, who, "n", low=minimum)
     if not np.isfinite(noise) or noise < 0:
         raise ValueError(f"{who}: noise must be a non-negative number, got {noise!r}")
 
@@ -382,7 +358,7 @@ def make_spirals(
     coordinates ``(r cos θ, r sin θ)``.
     """
     _check_synthetic("make_spirals", n, noise)
-    _check_positive_int(n_classes, "make_spirals", "n_classes", 2)
+    check_int(n_classes, "make_spirals", "n_classes", low=2)
     gen = as_generator(rng, "make_spirals")
     y = _labels(gen, n, n_classes)
     r = gen.uniform(0.05, 1.0, size=n)
@@ -489,8 +465,8 @@ def make_blobs(
     _check_synthetic("make_blobs", n, noise)
     gen = as_generator(rng, "make_blobs")
     if isinstance(centers, (int, np.integer)) and not isinstance(centers, bool):
-        k = _check_positive_int(centers, "make_blobs", "centers", 2)
-        _check_positive_int(n_features, "make_blobs", "n_features", 2)
+        k = check_int(centers, "make_blobs", "centers", low=2)
+        check_int(n_features, "make_blobs", "n_features", low=2)
         angle = 2 * np.pi * np.arange(k) / k
         mu = np.zeros((k, n_features))
         mu[:, 0], mu[:, 1] = 3.0 * np.cos(angle), 3.0 * np.sin(angle)
@@ -593,7 +569,7 @@ class DataLoader:
     ) -> None:
         X, y = np.asarray(X), np.asarray(y)
         _check_same_length(X, y, "DataLoader")
-        self.batch_size = _check_positive_int(batch_size, "DataLoader", "batch_size")
+        self.batch_size = check_int(batch_size, "DataLoader", "batch_size")
         if len(X) == 0:
             raise ValueError("DataLoader: the data set is empty (0 examples)")
         if drop_last and self.batch_size > len(X):
@@ -708,8 +684,8 @@ def kfold_indices(
         ``n_i`` differ by at most one (the first ``n mod k`` folds get one
         more). Both arrays are sorted.
     """
-    n = _check_positive_int(n, "kfold_indices", "n", 2)
-    k = _check_positive_int(k, "kfold_indices", "k", 2)
+    n = check_int(n, "kfold_indices", "n", low=2)
+    k = check_int(k, "kfold_indices", "k", low=2)
     if k > n:
         raise ValueError(f"kfold_indices: k={k} folds need at least k examples, got n={n}")
     order = as_generator(rng, "kfold_indices").permutation(n) if shuffle else np.arange(n)

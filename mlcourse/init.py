@@ -4,8 +4,9 @@ Every initializer fills an array *in place* (hence the trailing underscore,
 as in PyTorch's ``torch.nn.init``) and returns what it was given. It accepts a
 NumPy array or a :class:`~mlcourse.Parameter` (whose ``.data`` it fills) and
 draws random numbers only from the ``rng`` it is handed, a
-``numpy.random.Generator``; without one, a fresh ``np.random.default_rng()``
-(OS entropy) is used, so pass a seeded generator for reproducible results.
+``numpy.random.Generator`` or an integer seed; without one, a fresh
+``np.random.default_rng()`` (OS entropy) is used, so pass a seeded generator
+(or a seed) for reproducible results.
 The same seed gives the same values for the same dtype (float32 arrays are
 drawn directly in float32, which is faster and gives different numbers from
 a float64 draw).
@@ -45,6 +46,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from .module import Parameter
+from .validation import as_generator, check_number
 
 __all__ = [
     "calculate_gain",
@@ -223,23 +225,6 @@ def _target(w: Any, who: str) -> NDArray[np.floating]:
     return array
 
 
-def _generator(rng: np.random.Generator | None, who: str) -> np.random.Generator:
-    if rng is None:
-        return np.random.default_rng()
-    if not isinstance(rng, np.random.Generator):
-        raise TypeError(
-            f"{who}: rng must be a numpy.random.Generator (e.g. np.random.default_rng(0)) or None, "
-            f"got {type(rng).__name__}"
-        )
-    return rng
-
-
-def _number(value: Any, who: str, name: str, minimum: float | None = None) -> float:
-    if isinstance(value, bool) or not isinstance(value, Real) or not math.isfinite(value):
-        raise ValueError(f"{who}: {name} must be a finite number, got {value!r}")
-    if minimum is not None and value < minimum:
-        raise ValueError(f"{who}: {name} must be >= {minimum}, got {value!r}")
-    return float(value)
 
 
 def _fan(shape: tuple[int, ...], mode: str, who: str) -> int:
@@ -254,10 +239,10 @@ def _direct(array: NDArray[np.floating]) -> bool:
     return array.dtype in (np.float32, np.float64) and array.flags.c_contiguous
 
 
-def _fill_normal(w: Tensor, std: float, rng: np.random.Generator | None, who: str,
+def _fill_normal(w: Tensor, std: float, rng: np.random.Generator | int | None, who: str,
                  mean: float = 0.0) -> Tensor:
     array = _target(w, who)
-    gen = _generator(rng, who)
+    gen = as_generator(rng, who)
     if array.size == 0:
         return w
     if _direct(array):
@@ -270,10 +255,10 @@ def _fill_normal(w: Tensor, std: float, rng: np.random.Generator | None, who: st
     return w
 
 
-def _fill_uniform(w: Tensor, low: float, high: float, rng: np.random.Generator | None,
+def _fill_uniform(w: Tensor, low: float, high: float, rng: np.random.Generator | int | None,
                   who: str) -> Tensor:
     array = _target(w, who)
-    gen = _generator(rng, who)
+    gen = as_generator(rng, who)
     if array.size == 0:
         return w
     if _direct(array):
@@ -285,7 +270,7 @@ def _fill_uniform(w: Tensor, low: float, high: float, rng: np.random.Generator |
     return w
 
 
-def constant_(w: Tensor, val: float | None = None, rng: np.random.Generator | None = None) -> Tensor:
+def constant_(w: Tensor, val: float | None = None, rng: np.random.Generator | int | None = None) -> Tensor:
     """Fill ``w`` with the value ``val``.
 
     Parameters
@@ -314,24 +299,24 @@ def constant_(w: Tensor, val: float | None = None, rng: np.random.Generator | No
             "constant_: the value to fill with is missing: call constant_(w, val=0.5); "
             "for a layer pass init=lambda w, rng: constant_(w, 0.5)"
         )
-    array[...] = _number(val, "constant_", "val")
+    array[...] = check_number(val, "constant_", "val")
     return w
 
 
-def zeros_(w: Tensor, rng: np.random.Generator | None = None) -> Tensor:
+def zeros_(w: Tensor, rng: np.random.Generator | int | None = None) -> Tensor:
     """Fill ``w`` with zeros (the usual choice for biases); see :func:`constant_`."""
     _target(w, "zeros_").fill(0)
     return w
 
 
-def ones_(w: Tensor, rng: np.random.Generator | None = None) -> Tensor:
+def ones_(w: Tensor, rng: np.random.Generator | int | None = None) -> Tensor:
     """Fill ``w`` with ones (e.g. a normalization layer's scale γ); see :func:`constant_`."""
     _target(w, "ones_").fill(1)
     return w
 
 
 def normal_(w: Tensor, mean: float = 0.0, std: float = 1.0,
-            rng: np.random.Generator | None = None) -> Tensor:
+            rng: np.random.Generator | int | None = None) -> Tensor:
     """Fill ``w`` with draws from the normal distribution N(mean, std²).
 
     Parameters
@@ -342,19 +327,19 @@ def normal_(w: Tensor, mean: float = 0.0, std: float = 1.0,
     std : float, default 1
         Standard deviation, >= 0. ``normal_(W, std=0.01)`` is the "small random
         numbers" initialisation whose signal vanishes in deep networks.
-    rng : numpy.random.Generator, optional
+    rng : numpy.random.Generator or int, optional
 
     Returns
     -------
     The object passed as ``w``.
     """
-    mean = _number(mean, "normal_", "mean")
-    std = _number(std, "normal_", "std", minimum=0.0)
+    mean = check_number(mean, "normal_", "mean")
+    std = check_number(std, "normal_", "std", low=0.0)
     return _fill_normal(w, std, rng, "normal_", mean=mean)
 
 
 def uniform_(w: Tensor, a: float = 0.0, b: float = 1.0,
-             rng: np.random.Generator | None = None) -> Tensor:
+             rng: np.random.Generator | int | None = None) -> Tensor:
     """Fill ``w`` with draws from the uniform distribution U(a, b).
 
     Parameters
@@ -363,7 +348,7 @@ def uniform_(w: Tensor, a: float = 0.0, b: float = 1.0,
         Filled in place.
     a, b : float
         Lower and upper bound, ``a <= b``.
-    rng : numpy.random.Generator, optional
+    rng : numpy.random.Generator or int, optional
 
     Returns
     -------
@@ -373,21 +358,21 @@ def uniform_(w: Tensor, a: float = 0.0, b: float = 1.0,
     -----
     Mean ``(a + b) / 2``, variance ``(b - a)² / 12``.
     """
-    a = _number(a, "uniform_", "a")
-    b = _number(b, "uniform_", "b")
+    a = check_number(a, "uniform_", "a")
+    b = check_number(b, "uniform_", "b")
     if a > b:
         raise ValueError(f"uniform_: expected a <= b, got a={a} and b={b}")
     return _fill_uniform(w, a, b, rng, "uniform_")
 
 
-def lecun_normal_(w: Tensor, rng: np.random.Generator | None = None) -> Tensor:
+def lecun_normal_(w: Tensor, rng: np.random.Generator | int | None = None) -> Tensor:
     """LeCun normal initialisation: ``W ~ N(0, 1 / fan_in)``.
 
     Parameters
     ----------
     w : ndarray or Parameter of shape (C_in, C_out)
         Filled in place.
-    rng : numpy.random.Generator, optional
+    rng : numpy.random.Generator or int, optional
 
     Returns
     -------
@@ -409,14 +394,14 @@ def lecun_normal_(w: Tensor, rng: np.random.Generator | None = None) -> Tensor:
     return _fill_normal(w, std, rng, "lecun_normal_")
 
 
-def lecun_uniform_(w: Tensor, rng: np.random.Generator | None = None) -> Tensor:
+def lecun_uniform_(w: Tensor, rng: np.random.Generator | int | None = None) -> Tensor:
     """LeCun uniform initialisation: ``W ~ U(-a, a)`` with ``a = sqrt(3 / fan_in)``.
 
     Parameters
     ----------
     w : ndarray or Parameter of shape (C_in, C_out)
         Filled in place.
-    rng : numpy.random.Generator, optional
+    rng : numpy.random.Generator or int, optional
 
     Returns
     -------
@@ -431,7 +416,7 @@ def lecun_uniform_(w: Tensor, rng: np.random.Generator | None = None) -> Tensor:
     return _fill_uniform(w, -bound, bound, rng, "lecun_uniform_")
 
 
-def xavier_normal_(w: Tensor, gain: float = 1.0, rng: np.random.Generator | None = None) -> Tensor:
+def xavier_normal_(w: Tensor, gain: float = 1.0, rng: np.random.Generator | int | None = None) -> Tensor:
     """Xavier/Glorot normal initialisation: ``W ~ N(0, gain² · 2 / (fan_in + fan_out))``.
 
     Parameters
@@ -440,7 +425,7 @@ def xavier_normal_(w: Tensor, gain: float = 1.0, rng: np.random.Generator | None
         Filled in place.
     gain : float, default 1
         See :func:`calculate_gain` (e.g. 5/3 for tanh).
-    rng : numpy.random.Generator, optional
+    rng : numpy.random.Generator or int, optional
 
     Returns
     -------
@@ -457,13 +442,13 @@ def xavier_normal_(w: Tensor, gain: float = 1.0, rng: np.random.Generator | None
               = \\frac{1}{\\text{fan\\_avg}},\\qquad
               \\text{fan\\_avg} = \\frac{\\text{fan\\_in} + \\text{fan\\_out}}{2}.
     """
-    gain = _number(gain, "xavier_normal_", "gain", minimum=0.0)
+    gain = check_number(gain, "xavier_normal_", "gain", low=0.0)
     fan_in, fan_out = compute_fans(_target(w, "xavier_normal_").shape)
     std = gain * math.sqrt(2.0 / max(fan_in + fan_out, 1))
     return _fill_normal(w, std, rng, "xavier_normal_")
 
 
-def xavier_uniform_(w: Tensor, gain: float = 1.0, rng: np.random.Generator | None = None) -> Tensor:
+def xavier_uniform_(w: Tensor, gain: float = 1.0, rng: np.random.Generator | int | None = None) -> Tensor:
     """Xavier/Glorot uniform initialisation: ``W ~ U(-a, a)``, ``a = gain·sqrt(6/(fan_in + fan_out))``.
 
     Parameters
@@ -472,7 +457,7 @@ def xavier_uniform_(w: Tensor, gain: float = 1.0, rng: np.random.Generator | Non
         Filled in place.
     gain : float, default 1
         See :func:`calculate_gain`.
-    rng : numpy.random.Generator, optional
+    rng : numpy.random.Generator or int, optional
 
     Returns
     -------
@@ -488,14 +473,14 @@ def xavier_uniform_(w: Tensor, gain: float = 1.0, rng: np.random.Generator | Non
     .. math:: a = \\sqrt{\\frac{3}{\\text{fan\\_avg}}}
               = \\sqrt{\\frac{6}{\\text{fan\\_in} + \\text{fan\\_out}}} .
     """
-    gain = _number(gain, "xavier_uniform_", "gain", minimum=0.0)
+    gain = check_number(gain, "xavier_uniform_", "gain", low=0.0)
     fan_in, fan_out = compute_fans(_target(w, "xavier_uniform_").shape)
     bound = gain * math.sqrt(6.0 / max(fan_in + fan_out, 1))
     return _fill_uniform(w, -bound, bound, rng, "xavier_uniform_")
 
 
 def _kaiming_std(w: Any, a: float, mode: str, nonlinearity: str, who: str) -> float:
-    a = _number(a, who, "a")
+    a = check_number(a, who, "a")
     fan = _fan(_target(w, who).shape, mode, who)
     gain = calculate_gain(nonlinearity, a)
     return gain / math.sqrt(max(fan, 1))
@@ -503,7 +488,7 @@ def _kaiming_std(w: Any, a: float, mode: str, nonlinearity: str, who: str) -> fl
 
 def kaiming_normal_(w: Tensor, a: float = 0.0, mode: str = "fan_in",
                     nonlinearity: str = "leaky_relu",
-                    rng: np.random.Generator | None = None) -> Tensor:
+                    rng: np.random.Generator | int | None = None) -> Tensor:
     """Kaiming/He normal initialisation: ``W ~ N(0, gain² / fan)``, ``2 / fan_in`` for ReLU.
 
     Parameters
@@ -520,7 +505,7 @@ def kaiming_normal_(w: Tensor, a: float = 0.0, mode: str = "fan_in",
         Passed to :func:`calculate_gain` with ``a``. The defaults (leaky ReLU
         with slope 0) give the ReLU gain ``sqrt(2)``, so
         ``Linear(..., init="kaiming_normal")`` is He initialisation for ReLU.
-    rng : numpy.random.Generator, optional
+    rng : numpy.random.Generator or int, optional
 
     Returns
     -------
@@ -544,7 +529,7 @@ def kaiming_normal_(w: Tensor, a: float = 0.0, mode: str = "fan_in",
 
 def kaiming_uniform_(w: Tensor, a: float = 0.0, mode: str = "fan_in",
                      nonlinearity: str = "leaky_relu",
-                     rng: np.random.Generator | None = None) -> Tensor:
+                     rng: np.random.Generator | int | None = None) -> Tensor:
     """Kaiming/He uniform initialisation: ``W ~ U(-b, b)``, ``b = gain · sqrt(3 / fan)``.
 
     Parameters
@@ -556,7 +541,7 @@ def kaiming_uniform_(w: Tensor, a: float = 0.0, mode: str = "fan_in",
     mode : {"fan_in", "fan_out"}, default "fan_in"
     nonlinearity : str, default "leaky_relu"
         See :func:`kaiming_normal_`.
-    rng : numpy.random.Generator, optional
+    rng : numpy.random.Generator or int, optional
 
     Returns
     -------

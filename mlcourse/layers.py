@@ -13,7 +13,7 @@ from typing import Any, Callable
 import numpy as np
 from numpy.typing import NDArray
 
-from ._checks import as_float_array, check_ndim
+from .validation import as_float_array, as_generator, check_int, check_ndim
 from .module import Module, Parameter
 
 __all__ = ["Linear", "Flatten"]
@@ -30,8 +30,8 @@ class Linear(Module):
         C_out, the number of output units.
     bias : bool, default True
         Whether to add a learnable bias ``b`` of shape ``(1, C_out)``.
-    rng : numpy.random.Generator, optional
-        Source of the initial weights. Pass a seeded generator for
+    rng : numpy.random.Generator or int, optional
+        Source of the initial weights. Pass a seeded generator (or a seed) for
         reproducible results; without one, fresh OS entropy is used.
     init : str or callable, optional
         How to initialise ``W``. ``None`` follows PyTorch's default,
@@ -72,17 +72,14 @@ class Linear(Module):
         in_features: int,
         out_features: int,
         bias: bool = True,
-        rng: np.random.Generator | None = None,
+        rng: np.random.Generator | int | None = None,
         init: str | Callable[..., Any] | None = None,
         dtype: Any = np.float32,
     ) -> None:
         super().__init__()
-        for name, value in (("in_features", in_features), ("out_features", out_features)):
-            if not isinstance(value, (int, np.integer)) or isinstance(value, bool) or value < 1:
-                raise ValueError(f"Linear: {name} must be a positive integer, got {value!r}")
-        self.in_features = int(in_features)
-        self.out_features = int(out_features)
-        rng = np.random.default_rng() if rng is None else rng
+        self.in_features = check_int(in_features, "Linear", "in_features")
+        self.out_features = check_int(out_features, "Linear", "out_features")
+        rng = as_generator(rng, "Linear")
         weight = np.empty((self.in_features, self.out_features), dtype=dtype)
         bound = 1.0 / np.sqrt(self.in_features)
         if init is None:

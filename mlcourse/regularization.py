@@ -17,8 +17,7 @@ from typing import Any, Iterable, Mapping, Sequence
 import numpy as np
 from numpy.typing import NDArray
 
-from ._checks import as_float_array, check_ndim
-from .data import as_generator
+from .validation import as_float_array, as_generator, check_ndim, check_number, check_probability
 from .module import Module, Parameter
 from .train import Callback
 
@@ -34,11 +33,6 @@ __all__ = [
     "EarlyStopping",
 ]
 
-
-def _check_probability(p: Any, who: str) -> float:
-    if isinstance(p, bool) or not isinstance(p, (int, float, np.floating, np.integer)) or not 0 <= p < 1:
-        raise ValueError(f"{who}: p must be a probability in [0, 1), got {p!r}")
-    return float(p)
 
 
 class Dropout(Module):
@@ -86,7 +80,7 @@ class Dropout(Module):
 
     def __init__(self, p: float = 0.5, rng: np.random.Generator | int | None = None) -> None:
         super().__init__()
-        self.p = _check_probability(p, "Dropout")
+        self.p = check_probability(p, "Dropout")
         self.rng = as_generator(rng, "Dropout")
         self.reuse_mask = False
         self.mask: NDArray | None = None
@@ -181,7 +175,7 @@ class LayerDrop(Module):
                 "equal input and output sizes (typically Residual(...))"
             )
         self.block = block
-        self.p = _check_probability(p, "LayerDrop")
+        self.p = check_probability(p, "LayerDrop")
         self.rng = as_generator(rng, "LayerDrop")
         self.active = True
         self.reuse_decision = False
@@ -693,12 +687,6 @@ def _penalised(model_or_params: Any, include_bias: bool, who: str) -> list[Param
     return chosen
 
 
-def _check_lam(lam: Any, who: str) -> float:
-    if isinstance(lam, bool) or not isinstance(lam, (int, float, np.integer, np.floating)) \
-            or not math.isfinite(lam) or lam < 0:
-        raise ValueError(f"{who}: lam must be a finite number >= 0, got {lam!r}")
-    return float(lam)
-
 
 def l2_penalty(
     model_or_params: Any, lam: float, include_bias: bool = False, accumulate_grad: bool = True
@@ -739,7 +727,7 @@ def l2_penalty(
     A plain list of Parameters is taken as chosen by the caller: all of them
     are penalised. Frozen parameters (``requires_grad=False``) never are.
     """
-    lam = _check_lam(lam, "l2_penalty")
+    lam = check_number(lam, "l2_penalty", "lam", low=0.0)
     total = 0.0
     for p in _penalised(model_or_params, include_bias, "l2_penalty"):
         flat = p.data.reshape(-1)
@@ -775,7 +763,7 @@ def l1_penalty(
     same size for small and large weights, is what drives many weights to
     exactly zero (sparsity), unlike L2's pull proportional to W.
     """
-    lam = _check_lam(lam, "l1_penalty")
+    lam = check_number(lam, "l1_penalty", "lam", low=0.0)
     total = 0.0
     for p in _penalised(model_or_params, include_bias, "l1_penalty"):
         total += float(np.abs(p.data).sum())

@@ -45,6 +45,8 @@ from typing import Any, Callable, Iterable, Sequence
 import numpy as np
 from numpy.typing import NDArray
 
+from .validation import check_int, check_number
+
 __all__ = [
     "LRScheduler",
     "LambdaLR",
@@ -59,26 +61,6 @@ __all__ = [
     "SequentialLR",
     "lr_curve",
 ]
-
-
-def _positive_int(owner: str, name: str, value: Any) -> int:
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
-        raise ValueError(f"{owner}: {name} must be a positive integer, got {value!r}")
-    return int(value)
-
-
-def _number(owner: str, name: str, value: Any, low: float | None = None, high: float | None = None,
-            low_open: bool = False) -> float:
-    """Return ``value`` as a float, or raise ValueError naming the valid range."""
-    lo = "(" if low_open else "["
-    interval = f"{lo}{low if low is not None else '-inf'}, {high if high is not None else 'inf'}]"
-    if isinstance(value, bool) or not isinstance(value, Real) or not math.isfinite(value):
-        raise ValueError(f"{owner}: {name} must be a finite number in {interval}, got {value!r}")
-    if low is not None and (value <= low if low_open else value < low):
-        raise ValueError(f"{owner}: invalid {name} {value!r}; expected a value in {interval}")
-    if high is not None and value > high:
-        raise ValueError(f"{owner}: invalid {name} {value!r}; expected a value in {interval}")
-    return float(value)
 
 
 class LRScheduler:
@@ -223,8 +205,8 @@ class StepLR(LRScheduler):
     """
 
     def __init__(self, optimizer: Any, step_size: int, gamma: float = 0.1, last_epoch: int = -1) -> None:
-        self.step_size = _positive_int("StepLR", "step_size", step_size)
-        self.gamma = _number("StepLR", "gamma", gamma, low=0.0)
+        self.step_size = check_int(step_size, "StepLR", "step_size")
+        self.gamma = check_number(gamma, "StepLR", "gamma", low=0.0)
         super().__init__(optimizer, last_epoch)
 
     def get_lr(self) -> list[float]:
@@ -265,7 +247,7 @@ class MultiStepLR(LRScheduler):
                 raise ValueError(f"MultiStepLR: milestones must be non-negative integers, got {ms!r}")
         self.milestones = Counter(int(m) for m in ms)
         self._sorted_milestones = sorted(self.milestones.elements())
-        self.gamma = _number("MultiStepLR", "gamma", gamma, low=0.0)
+        self.gamma = check_number(gamma, "MultiStepLR", "gamma", low=0.0)
         super().__init__(optimizer, last_epoch)
 
     def get_lr(self) -> list[float]:
@@ -292,7 +274,7 @@ class ExponentialLR(LRScheduler):
     """
 
     def __init__(self, optimizer: Any, gamma: float, last_epoch: int = -1) -> None:
-        self.gamma = _number("ExponentialLR", "gamma", gamma, low=0.0)
+        self.gamma = check_number(gamma, "ExponentialLR", "gamma", low=0.0)
         super().__init__(optimizer, last_epoch)
 
     def get_lr(self) -> list[float]:
@@ -324,7 +306,7 @@ class InverseTimeLR(LRScheduler):
     """
 
     def __init__(self, optimizer: Any, tau: float, last_epoch: int = -1) -> None:
-        self.tau = _number("InverseTimeLR", "tau", tau, low=0.0, low_open=True)
+        self.tau = check_number(tau, "InverseTimeLR", "tau", low=0.0, low_open=True)
         super().__init__(optimizer, last_epoch)
 
     def get_lr(self) -> list[float]:
@@ -361,8 +343,8 @@ class CosineAnnealingLR(LRScheduler):
     """
 
     def __init__(self, optimizer: Any, T_max: int, eta_min: float = 0.0, last_epoch: int = -1) -> None:
-        self.T_max = _positive_int("CosineAnnealingLR", "T_max", T_max)
-        self.eta_min = _number("CosineAnnealingLR", "eta_min", eta_min, low=0.0)
+        self.T_max = check_int(T_max, "CosineAnnealingLR", "T_max")
+        self.eta_min = check_number(eta_min, "CosineAnnealingLR", "eta_min", low=0.0)
         super().__init__(optimizer, last_epoch)
 
     def get_lr(self) -> list[float]:
@@ -371,6 +353,21 @@ class CosineAnnealingLR(LRScheduler):
 
     def extra_repr(self) -> str:
         return f"T_max={self.T_max}, eta_min={self.eta_min}"
+
+
+def _cycle_containing(epoch: float, T_0: int, T_mult: int) -> tuple[int, int]:
+    """The start and length of the SGDR cycle that contains ``epoch``, in exact integers.
+
+    Cycle n starts at ``T_0 (1 + T_mult + ... + T_mult^(n-1))`` and lasts
+    ``T_0 T_mult^n``. Walking the cycles in integers finds every restart
+    exactly; the closed form ``n = floor(log_{T_mult}(epoch (T_mult - 1) / T_0 + 1))``
+    misses some in floating point (``T_0 = 10, T_mult = 3`` at epoch 1210).
+    """
+    start, length = 0, T_0
+    while start + length <= epoch:
+        start += length
+        length *= T_mult
+    return start, length
 
 
 class CosineAnnealingWarmRestarts(LRScheduler):
@@ -408,9 +405,9 @@ class CosineAnnealingWarmRestarts(LRScheduler):
 
     def __init__(self, optimizer: Any, T_0: int, T_mult: int = 1, eta_min: float = 0.0,
                  last_epoch: int = -1) -> None:
-        self.T_0 = _positive_int("CosineAnnealingWarmRestarts", "T_0", T_0)
-        self.T_mult = _positive_int("CosineAnnealingWarmRestarts", "T_mult", T_mult)
-        self.eta_min = _number("CosineAnnealingWarmRestarts", "eta_min", eta_min, low=0.0)
+        self.T_0 = check_int(T_0, "CosineAnnealingWarmRestarts", "T_0")
+        self.T_mult = check_int(T_mult, "CosineAnnealingWarmRestarts", "T_mult")
+        self.eta_min = check_number(eta_min, "CosineAnnealingWarmRestarts", "eta_min", low=0.0)
         self.T_i: int = self.T_0
         self.T_cur: float = float(last_epoch)
         super().__init__(optimizer, last_epoch)
@@ -430,15 +427,13 @@ class CosineAnnealingWarmRestarts(LRScheduler):
                 self.T_cur %= self.T_i
                 self.T_i *= self.T_mult
         else:
-            epoch = _number("CosineAnnealingWarmRestarts.step", "epoch", epoch, low=0.0)
+            epoch = check_number(epoch, "CosineAnnealingWarmRestarts.step", "epoch", low=0.0)
             if epoch >= self.T_0:
                 if self.T_mult == 1:
                     self.T_cur = epoch % self.T_0
                 else:
-                    # cycle n starts at T_0 (T_mult^n - 1) / (T_mult - 1)
-                    n = int(math.log(epoch / self.T_0 * (self.T_mult - 1) + 1, self.T_mult))
-                    self.T_cur = epoch - self.T_0 * (self.T_mult**n - 1) / (self.T_mult - 1)
-                    self.T_i = self.T_0 * self.T_mult**n
+                    start, self.T_i = _cycle_containing(epoch, self.T_0, self.T_mult)
+                    self.T_cur = epoch - start
             else:
                 self.T_i = self.T_0
                 self.T_cur = epoch
@@ -506,16 +501,16 @@ class CyclicLR(LRScheduler):
                 raise ValueError(
                     f"CyclicLR: max_lr must be >= base_lr, got max_lr={hi} < base_lr={lo} (group {i})"
                 )
-        up = _positive_int("CyclicLR", "step_size_up", step_size_up)
+        up = check_int(step_size_up, "CyclicLR", "step_size_up")
         down = (up if step_size_down is None
-                else _positive_int("CyclicLR", "step_size_down", step_size_down))
+                else check_int(step_size_down, "CyclicLR", "step_size_down"))
         self.step_size_up, self.step_size_down = up, down
         self.total_size = float(up + down)
         self.step_ratio = up / self.total_size
         if mode not in self._MODES:
             raise ValueError(f"CyclicLR: mode must be one of {list(self._MODES)}, got {mode!r}")
         self.mode = mode
-        self.gamma = _number("CyclicLR", "gamma", gamma, low=0.0, high=1.0, low_open=True)
+        self.gamma = check_number(gamma, "CyclicLR", "gamma", low=0.0, high=1.0, low_open=True)
         if last_epoch == -1:
             for lr, group in zip(base_lrs, groups):
                 group["lr"] = lr
@@ -530,7 +525,7 @@ class CyclicLR(LRScheduler):
             raise ValueError(
                 f"CyclicLR: expected {n} values of {name} (one per parameter group), got {len(values)}"
             )
-        return [_number("CyclicLR", name, v, low=0.0) for v in values]
+        return [check_number(v, "CyclicLR", name, low=0.0) for v in values]
 
     def get_lr(self) -> list[float]:
         k = self.last_epoch
@@ -584,10 +579,10 @@ class LinearLR(LRScheduler):
 
     def __init__(self, optimizer: Any, start_factor: float = 1.0 / 3, end_factor: float = 1.0,
                  total_iters: int = 5, last_epoch: int = -1) -> None:
-        self.start_factor = _number("LinearLR", "start_factor", start_factor,
-                                    low=0.0, high=1.0, low_open=True)
-        self.end_factor = _number("LinearLR", "end_factor", end_factor, low=0.0, high=1.0)
-        self.total_iters = _positive_int("LinearLR", "total_iters", total_iters)
+        self.start_factor = check_number(start_factor, "LinearLR", "start_factor",
+                                          low=0.0, high=1.0, low_open=True)
+        self.end_factor = check_number(end_factor, "LinearLR", "end_factor", low=0.0, high=1.0)
+        self.total_iters = check_int(total_iters, "LinearLR", "total_iters")
         super().__init__(optimizer, last_epoch)
 
     def get_lr(self) -> list[float]:
@@ -650,7 +645,7 @@ class SequentialLR(LRScheduler):
                 f"schedulers, got {len(milestones)}"
             )
         for m in milestones:
-            _positive_int("SequentialLR", "milestones", m)
+            check_int(m, "SequentialLR", "milestones")
         if any(b <= a for a, b in zip(milestones, milestones[1:])):
             raise ValueError(f"SequentialLR: milestones must be increasing, got {milestones}")
         if last_epoch != -1:
@@ -738,13 +733,13 @@ def lr_curve(schedule: LRScheduler | Callable[[Any], LRScheduler], steps: int, l
     >>> lr_curve(lambda opt: StepLR(opt, step_size=2, gamma=0.5), 5, lr=1.0)
     array([1.  , 1.  , 0.5 , 0.5 , 0.25])
     """
-    steps = _positive_int("lr_curve", "steps", steps)
+    steps = check_int(steps, "lr_curve", "steps")
     if isinstance(schedule, LRScheduler):
         source = schedule.optimizer
         probe = _LRProbe([{k: v for k, v in g.items() if k != "params"} for g in source.param_groups])
         sched = copy.deepcopy(schedule, memo={id(source): probe})
     elif callable(schedule):
-        lr = _number("lr_curve", "lr", lr, low=0.0)
+        lr = check_number(lr, "lr_curve", "lr", low=0.0)
         sched = schedule(_LRProbe([{"lr": lr}]))
         if not isinstance(sched, LRScheduler):
             raise TypeError(

@@ -158,3 +158,22 @@ def test_clear_errors() -> None:
         Value(-2.0) ** 0.5
     with pytest.raises(OverflowError, match="overflows"):
         Value(1000.0).exp()
+
+
+@pytest.mark.parametrize("base", [0.0, 2.5, -3.0])
+def test_power_zero_is_one_with_zero_gradient(base: float) -> None:
+    # a⁰ = 1 for every a, also a = 0 (as in PyTorch): the derivative is 0, not 0·0⁻¹
+    x = Value(base)
+    y = x**0
+    y.backward()
+    assert y.data == 1.0
+    assert x.grad == 0.0
+
+
+def test_power_zero_matches_pytorch() -> None:
+    torch = pytest.importorskip("torch")
+    xt = torch.tensor(0.0, dtype=torch.float64, requires_grad=True)
+    (xt**0).backward()
+    x = Value(0.0)
+    (x**0).backward()
+    assert x.grad == float(xt.grad)

@@ -202,8 +202,11 @@ def test_dataloader_drop_last_and_errors():
     assert len(np.unique(np.concatenate(ys))) == 20
     with pytest.raises(ValueError, match="same number of examples"):
         DataLoader(X, y[:-1])
-    for bad in (0, -3, 2.5, True):
-        with pytest.raises(ValueError, match="batch_size"):
+    for bad in (0, -3):
+        with pytest.raises(ValueError, match="batch_size must be a positive integer"):
+            DataLoader(X, y, batch_size=bad)
+    for bad in (2.5, True):
+        with pytest.raises(TypeError, match="batch_size must be a positive integer"):
             DataLoader(X, y, batch_size=bad)
     with pytest.raises(ValueError, match="no batch"):
         DataLoader(X, y, batch_size=30, drop_last=True)

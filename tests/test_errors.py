@@ -125,18 +125,17 @@ def test_loss_target_dtype_and_bce_range() -> None:
 
 
 @pytest.mark.parametrize("make, message", [
-    (lambda: LeakyReLU(-0.1), "LeakyReLU: negative_slope must be >= 0, got -0.1"),
+    (lambda: LeakyReLU(-0.1), "LeakyReLU: invalid negative_slope -0.1; expected a value in [0.0, inf)"),
     (lambda: RReLU(0.4, 0.2), "RReLU: lower must be <= upper, got lower=0.4 > upper=0.2"),
-    (lambda: RReLU(-0.1, 0.2), "RReLU: lower must be >= 0, got -0.1"),
-    (lambda: ELU(0.0), "ELU: alpha must be > 0, got 0"),
-    (lambda: Softplus(beta=-1), "Softplus: beta must be > 0, got -1"),
-    (lambda: Softplus(threshold=float("nan")), "Softplus: threshold must be finite, got nan"),
+    (lambda: RReLU(-0.1, 0.2), "RReLU: invalid lower -0.1; expected a value in [0.0, inf)"),
+    (lambda: ELU(0.0), "ELU: invalid alpha 0.0; expected a value in (0.0, inf)"),
+    (lambda: Softplus(beta=-1), "Softplus: invalid beta -1; expected a value in (0.0, inf)"),
+    (lambda: Softplus(threshold=float("nan")), "Softplus: threshold must be a finite number in (0.0, inf), got nan"),
     (lambda: GELU("erf"), "GELU: approximate must be 'none' or 'tanh', got 'erf'"),
     (lambda: PReLU(0), "PReLU: num_parameters must be a positive integer, got 0"),
     (lambda: CrossEntropyLoss(label_smoothing=1.5), "label_smoothing must be in [0, 1], got 1.5"),
     (lambda: MSELoss("avg"), "MSELoss: reduction must be 'mean', 'sum' or 'none', got 'avg'"),
     (lambda: Linear(0, 3), "Linear: in_features must be a positive integer, got 0"),
-    (lambda: Linear(3, 2.5), "Linear: out_features must be a positive integer, got 2.5"),
 ])
 def test_bad_hyper_parameters(make, message: str) -> None:
     with pytest.raises(ValueError, match=re.escape(message)):
@@ -144,7 +143,9 @@ def test_bad_hyper_parameters(make, message: str) -> None:
 
 
 def test_non_numeric_hyper_parameters() -> None:
-    with pytest.raises(TypeError, match="LeakyReLU: negative_slope must be a number, got str '0.1'"):
+    with pytest.raises(TypeError, match="Linear: out_features must be a positive integer, got float 2.5"):
+        Linear(3, 2.5)
+    with pytest.raises(TypeError, match=r"LeakyReLU: negative_slope must be a number in \[0.0, inf\), got str '0.1'"):
         LeakyReLU("0.1")
     with pytest.raises(TypeError, match="Softmax: axis must be an integer, got 1.0"):
         Softmax(axis=1.0)

@@ -156,16 +156,16 @@ def test_bad_mode_raises_with_allowed_values():
 @pytest.mark.parametrize(
     "call, exc, pattern",
     [
-        (lambda: init.normal_(np.empty(3), std=-1.0), ValueError, "std must be >= 0"),
+        (lambda: init.normal_(np.empty(3), std=-1.0), ValueError, r"invalid std -1.0; expected a value in \[0.0, inf\)"),
         (lambda: init.uniform_(np.empty(3), a=1.0, b=0.0), ValueError, "a <= b"),
         (lambda: init.normal_(np.empty(3), std=float("nan")), ValueError, "finite"),
         (lambda: init.normal_(np.zeros(3, dtype=np.int64)), TypeError, "floating-point"),
         (lambda: init.normal_([0.0, 1.0]), TypeError, "NumPy array or an mlcourse.Parameter"),
-        (lambda: init.normal_(np.empty(3), rng=0), TypeError, "numpy.random.Generator"),
+        (lambda: init.normal_(np.empty(3), rng="0"), TypeError, "numpy.random.Generator"),
         (lambda: init.normal_(np.empty(3), rng=np.random.RandomState(0)), TypeError, "Generator"),
-        (lambda: init.xavier_uniform_(np.empty((3, 3)), gain=-1.0), ValueError, "gain must be >= 0"),
+        (lambda: init.xavier_uniform_(np.empty((3, 3)), gain=-1.0), ValueError, "invalid gain -1.0"),
         (lambda: init.constant_(np.empty(3)), TypeError, "val=0.5"),
-        (lambda: init.constant_(np.empty(3), "one"), ValueError, "val must be a finite number"),
+        (lambda: init.constant_(np.empty(3), "one"), TypeError, "val must be a number"),
     ],
 )
 def test_bad_arguments_raise(call, exc, pattern):

@@ -132,8 +132,11 @@ def test_dropout_eval_is_identity_and_new_masks_each_call():
 
 
 def test_dropout_validation():
-    for p in (-0.1, 1.0, 1.5, True, "0.5"):
-        with pytest.raises(ValueError, match="p must be a probability"):
+    for p in (-0.1, 1.0, 1.5):
+        with pytest.raises(ValueError, match=r"invalid p .*; expected a value in \[0.0, 1.0\)"):
+            Dropout(p)
+    for p in (True, "0.5"):
+        with pytest.raises(TypeError, match=r"p must be a number in \[0.0, 1.0\)"):
             Dropout(p)
     with pytest.raises(BackwardBeforeForwardError):
         Dropout(0.5).backward(np.ones((2, 2)))
@@ -199,7 +202,7 @@ def test_layerdrop_rejects_shape_changes():
         block(np.ones((2, 3), dtype=np.float32))
     with pytest.raises(TypeError):
         LayerDrop(lambda x: x)
-    with pytest.raises(ValueError, match="p must be a probability"):
+    with pytest.raises(ValueError, match="invalid p 1.0"):
         LayerDrop(Residual(Linear(2, 2)), p=1.0)
 
 
@@ -415,9 +418,11 @@ def test_penalty_accepts_parameter_lists_and_validates(rng):
     assert np.allclose(b.grad, [[2.0, -4.0]])
     assert l1_penalty([("bias", b), ("weight", w)], 2.0, accumulate_grad=False) == pytest.approx(14.0)
     assert l1_penalty({"layer.weight": w}, 1.0, accumulate_grad=False) == pytest.approx(7.0)
-    for lam in (-1.0, float("nan"), "0.1"):
+    for lam in (-1.0, float("nan")):
         with pytest.raises(ValueError, match="lam"):
             l2_penalty([w], lam)
+    with pytest.raises(TypeError, match="lam must be a number"):
+        l2_penalty([w], "0.1")
     with pytest.raises(TypeError, match="Parameter"):
         l1_penalty([np.ones(3)], 0.1)
 

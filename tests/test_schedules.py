@@ -322,11 +322,12 @@ def test_lr_curve_of_sequential_instance_leaves_it_untouched():
 
 @pytest.mark.parametrize("call, exc, pattern", [
     (lambda o: StepLR(o, step_size=0), ValueError, "step_size must be a positive integer, got 0"),
-    (lambda o: StepLR(o, step_size=2.5), ValueError, "step_size must be a positive integer"),
+    (lambda o: StepLR(o, step_size=2.5), TypeError, "step_size must be a positive integer"),
+    (lambda o: StepLR(o, step_size=2, gamma="0.1"), TypeError, "gamma must be a number"),
     (lambda o: StepLR(o, step_size=2, gamma=-0.1), ValueError, "gamma -0.1"),
     (lambda o: MultiStepLR(o, milestones=[3, -1]), ValueError, "non-negative integers"),
     (lambda o: ExponentialLR(o, gamma=float("nan")), ValueError, "finite number"),
-    (lambda o: InverseTimeLR(o, tau=0), ValueError, r"tau 0; expected a value in \(0.0, inf\]"),
+    (lambda o: InverseTimeLR(o, tau=0), ValueError, r"tau 0; expected a value in \(0.0, inf\)"),
     (lambda o: CosineAnnealingLR(o, T_max=0), ValueError, "T_max must be a positive integer"),
     (lambda o: CosineAnnealingLR(o, T_max=10, eta_min=-1.0), ValueError, "eta_min -1.0"),
     (lambda o: CosineAnnealingWarmRestarts(o, T_0=0), ValueError, "T_0 must be a positive integer"),
@@ -358,3 +359,29 @@ def test_repr_and_base_class():
     with pytest.raises(NotImplementedError):
         LRScheduler(opt)
     assert isinstance(LambdaLR(opt, lambda k: 1.0), LRScheduler)
+
+
+@pytest.mark.parametrize("T_0, T_mult, restart", [(10, 3, 1210), (1, 3, 121), (1, 2, 1023),
+                                                 (7, 5, 7 * (5**6 - 1) // 4)])
+def test_sgdr_step_to_epoch_restarts_exactly_where_a_cycle_starts(T_0, T_mult, restart):
+    # cycles start at T_0 (T_mult^n - 1) / (T_mult - 1): 0, 10, 40, 130, 400, 1210 for 10 and 3.
+    # The floating-point log of the closed form lands just below n at some of them.
+    opt = SGD([Parameter(np.zeros(1))], lr=1.0)
+    sched = CosineAnnealingWarmRestarts(opt, T_0=T_0, T_mult=T_mult, eta_min=0.0)
+    sched.step(restart)
+    assert sched.T_cur == 0
+    assert opt.param_groups[0]["lr"] == 1.0
+    sched.step(restart - 0.5)  # half a step before: the end of the previous cycle
+    assert opt.param_groups[0]["lr"] < 1e-3
+
+
+@pytest.mark.parametrize("T_0, T_mult", [(1, 2), (1, 3), (2, 3), (3, 2), (10, 3)])
+def test_sgdr_jumping_to_an_epoch_agrees_with_stepping_there(T_0, T_mult):
+    opt = SGD([Parameter(np.zeros(1))], lr=1.0)
+    stepped = CosineAnnealingWarmRestarts(opt, T_0=T_0, T_mult=T_mult)
+    other = SGD([Parameter(np.zeros(1))], lr=1.0)
+    jumped = CosineAnnealingWarmRestarts(other, T_0=T_0, T_mult=T_mult)
+    for epoch in range(1, 1500):
+        stepped.step()
+        jumped.step(epoch)
+        assert (jumped.T_cur, jumped.T_i) == (stepped.T_cur, stepped.T_i), epoch
