@@ -14,10 +14,11 @@ ONE_THREAD := OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1 MKL_NUM_THREADS=1 PYTHONH
 NBCHECK := $(PY) -m pytest -p no:cacheprovider -p tools.nbcheck --nbcheck
 NB_WORKERS := $(if $(filter 1,$(words $(NOTEBOOKS))),0,2)
 
-.PHONY: help venv lock lab test unit notebooks-test notebooks portability release book e2e bench clean
+.PHONY: help venv lock lab lab-authors test unit notebooks-test notebooks portability release book e2e bench clean
 
 help:
-	@echo "make lab    - create .venv, install the course, open JupyterLab on the notebooks"
+	@echo "make lab    - create .venv, install the course, open JupyterLab on your notebooks"
+	@echo "make lab-authors - JupyterLab on the instructor notebooks (with solutions)"
 	@echo "make test   - create/update .venv if needed and run the whole test suite"
 	@echo "make book   - build the HTML book into _build/html (warnings are errors)"
 	@echo "make e2e    - real-browser tests of the built book and of JupyterLab"
@@ -38,7 +39,14 @@ $(STAMP): pyproject.toml constraints.txt
 
 venv: $(STAMP)
 
+# Students work in my-notebooks/ (ignored by git): the student versions of the chapters, written
+# once and never overwritten, so their answers survive `git pull` and a second `make lab`.
 lab: $(STAMP)
+	$(PY) tools/release.py --out my-notebooks --keep-existing
+	$(VENV)/bin/jupyter lab my-notebooks/
+
+# Course authors edit the instructor notebooks (with solutions) in notebooks/.
+lab-authors: $(STAMP)
 	$(VENV)/bin/jupyter lab notebooks/
 
 test: unit notebooks-test
@@ -68,14 +76,17 @@ lock:
 notebooks: $(STAMP)
 	$(ONE_THREAD) $(PY) tools/execute_notebooks.py $(NOTEBOOKS)
 
+# Student versions into _build/release; `make release BRANCH=student` also commits them to the
+# local branch the book's launch buttons open (push it to publish).
 release: $(STAMP)
-	$(VENV)/bin/mlcourse release --out _build/release
+	$(PY) tools/release.py --out _build/release $(if $(BRANCH),--branch $(BRANCH))
 
 book: $(STAMP)
 	$(PY) tools/build_book.py
 
+# Real-browser tests (tests/e2e, marker e2e) of the built book (`make book` first) and JupyterLab.
 e2e: $(STAMP)
-	$(PY) tools/e2e.py
+	$(PY) -m pytest -p no:cacheprovider -m e2e tests/e2e $(E2E_ARGS)
 
 bench: $(STAMP)
 	$(PY) benchmarks/bench_mnist_epoch.py

@@ -367,3 +367,27 @@ def test_dollar_math_in_citations_becomes_mathjax(tmp_path, monkeypatch):
     text = page.read_text()
     assert '<span class="math notranslate nohighlight">\\(O(1/k^2)\\)</span>' in text
     assert "<p>costs $5 and $6</p>" in text and "$$x$$" in text
+
+
+def test_binder_installs_the_package_and_its_dependencies():
+    import tomllib
+
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
+    lines = (ROOT / "binder" / "requirements.txt").read_text(encoding="utf-8").splitlines()
+    requirements = [line.strip() for line in lines if line.strip() and not line.startswith("#")]
+    assert sorted(requirements) == sorted(project["dependencies"])
+    post_build = ROOT / "binder" / "postBuild"
+    assert post_build.stat().st_mode & 0o111, "binder/postBuild must be executable"
+    assert "pip install" in post_build.read_text(encoding="utf-8")
+
+
+def test_release_keeps_a_students_copy(tmp_path):
+    spec = importlib.util.spec_from_file_location("release", ROOT / "tools" / "release.py")
+    release = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(release)
+    (tmp_path / "01_a.ipynb").write_text("my answers")
+    written, kept = release.write({"01_a.ipynb": "fresh", "02_b.ipynb": "fresh"}, tmp_path, True)
+    assert [p.name for p in written] == ["02_b.ipynb"] and [p.name for p in kept] == ["01_a.ipynb"]
+    assert (tmp_path / "01_a.ipynb").read_text() == "my answers"
+    release.write({"01_a.ipynb": "fresh"}, tmp_path, False)
+    assert (tmp_path / "01_a.ipynb").read_text() == "fresh"
