@@ -497,6 +497,13 @@ def staging_dir() -> Path:
     os.chmod(folder, 0o755)
     shutil.copyfile(RUNNER, folder / "runner.py")
     os.chmod(folder / "runner.py", 0o644)
+    # For --no-isolation: a folder with NumPy alone, so that the venv's site-packages (mlcourse's
+    # editable-install hook, every other package) is not on the runner's path.
+    site = Path(np.__file__).resolve().parent.parent
+    (folder / "site").mkdir(mode=0o755)
+    for name in ("numpy", "numpy.libs"):
+        if (site / name).exists():
+            os.symlink(site / name, folder / "site" / name)
     atexit.register(shutil.rmtree, folder, True)
     return folder
 
@@ -550,8 +557,7 @@ def run_job(job: Job, isolated: bool = True) -> SandboxResult:
                    + ["/rt/bin/python3", "-I", "-S", "/job/runner.py", *path])
         env = {"PATH": "/usr/bin:/bin"}
     else:
-        site = str(Path(np.__file__).resolve().parent.parent)
-        path = ([str(job.library)] if job.library else []) + [site]
+        path = ([str(job.library)] if job.library else []) + [str(staging_dir() / "site")]
         command = [sys.executable, "-I", "-S", str(staging_dir() / "runner.py"), *path]
         env = {k: v for k, v in SANDBOX_ENV.items() if k != "LD_LIBRARY_PATH"}
         env["PATH"] = os.environ.get("PATH", "/usr/bin:/bin")
