@@ -72,12 +72,63 @@ def test_static_html_beats_widget_view_in_the_book(config):
     assert html["text/html"] < 10  # myst-nb's widget-view priority is 10 (lower wins)
 
 
-def test_launch_buttons_use_the_repository_url(config):
-    assert config["repository"]["url"].startswith("https://github.com/")
+def test_launch_buttons_need_a_real_repository(config):
+    bb = load_build_book()
+    url = config["repository"]["url"]
+    assert url == "" or bb.placeholder_reason(url) is None, "repository.url is a placeholder"
     buttons = config["launch_buttons"]
-    assert buttons["binderhub_url"] and buttons["jupyterhub_url"] and buttons["colab_url"]
     assert buttons["thebe"] is False
+    assert buttons["binderhub_url"] and buttons["colab_url"]
     assert config["mlcourse"]["solutions"] in ("collapse", "omit")
+    assert config["mlcourse"]["student_branch"]
+    assert isinstance(config["mlcourse"]["strict"], bool)
+
+
+@pytest.mark.parametrize("url", [
+    "https://github.com/mlcourse/mlcourse", "https://jupyterhub.example.org",
+    "https://github.com/OWNER/repo", "https://github.com/your-org/mlcourse", "http://github.com/a/b",
+])
+def test_placeholder_urls_are_recognised(url):
+    assert load_build_book().placeholder_reason(url)
+
+
+def test_real_urls_are_not_placeholders():
+    bb = load_build_book()
+    assert bb.placeholder_reason("https://github.com/uni-ml/deep-learning-course") is None
+    assert bb.placeholder_reason("https://mybinder.org") is None
+
+
+def test_no_repository_means_no_buttons(config):
+    bb = load_build_book()
+    staged = bb.staged_config(config, None, "student")
+    assert staged["repository"]["url"] == ""
+    assert not any(staged["launch_buttons"][k] for k in ("binderhub_url", "colab_url", "jupyterhub_url"))
+    assert staged["html"]["use_repository_button"] is False
+    assert "mlcourse" not in staged
+    assert "mlcourse.css" in staged["sphinx"]["config"]["html_css_files"]
+
+
+def test_launch_buttons_open_the_student_branch(config):
+    bb = load_build_book()
+    real = copy.deepcopy(config)
+    real["repository"]["url"] = "https://github.com/uni-ml/deep-learning-course"
+    url, branch = bb.launch_settings(real)
+    assert (url, branch) == ("https://github.com/uni-ml/deep-learning-course", "student")
+    staged = bb.staged_config(real, url, branch)
+    assert staged["repository"]["branch"] == "student"
+    assert staged["launch_buttons"]["colab_url"] == config["launch_buttons"]["colab_url"]
+
+
+def test_build_fails_on_a_placeholder_repository(config):
+    bb = load_build_book()
+    bad = copy.deepcopy(config)
+    bad["repository"]["url"] = "https://github.com/mlcourse/mlcourse"
+    with pytest.raises(SystemExit):
+        bb.launch_settings(bad)
+    bad["repository"]["url"] = "https://github.com/uni-ml/deep-learning-course"
+    bad["launch_buttons"]["jupyterhub_url"] = "https://jupyterhub.example.org"
+    with pytest.raises(SystemExit):
+        bb.launch_settings(bad)
 
 
 def test_toc_lists_the_chapters_in_two_parts():
@@ -224,3 +275,119 @@ def test_toc_files_walks_parts_and_sections():
     bb = load_build_book()
     toc = {"parts": [{"chapters": [{"file": "a", "sections": [{"file": "b"}]}, {"file": "c"}]}]}
     assert bb.toc_files(toc) == ["a", "b", "c"]
+
+
+def load_publish():
+    spec = importlib.util.spec_from_file_location("notebook_publish", ROOT / "tools" / "notebook_publish.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def _stream(name, text):
+    return {"output_type": "stream", "name": name, "text": text}
+
+
+def test_consecutive_streams_are_merged_per_stream():
+    pub = load_publish()
+    nb = _notebook()
+    nb["cells"][4]["outputs"] = [
+        _stream("stdout", "a\n"), _stream("stdout", ["b\n", "c\n"]), _stream("stderr", "warn\n"),
+        _stream("stdout", "d\n"), {"output_type": "display_data", "data": {"text/plain": "x"}, "metadata": {}},
+        _stream("stdout", "e\n"), _stream("stdout", "f\n"),
+    ]
+    merged, cells = pub.merge_streams(nb)
+    assert cells == 1
+    outputs = merged["cells"][4]["outputs"]
+    assert [(o["output_type"], o.get("name"), o.get("text")) for o in outputs] == [
+        ("stream", "stdout", "a\nb\nc\n"), ("stream", "stderr", "warn\n"), ("stream", "stdout", "d\n"),
+        ("display_data", None, None), ("stream", "stdout", "e\nf\n")]
+    assert len(nb["cells"][4]["outputs"]) == 7  # the input is not modified
+    published, _, _ = load_build_book().publish_notebook(nb, "collapse")
+    assert len(published["cells"][3]["outputs"]) == 5
+
+
+def _run_install_cell(cell, monkeypatch, importable):
+    import importlib.util
+    import subprocess
+
+    calls = []
+    monkeypatch.setattr(importlib.util, "find_spec", lambda name: object() if importable else None)
+    monkeypatch.setattr(subprocess, "run", lambda command, check: calls.append(command))
+    exec(compile(cell["source"], "install-cell", "exec"), {})
+    return calls
+
+
+def test_install_cell_installs_only_when_mlcourse_is_missing(monkeypatch):
+    pub = load_publish()
+    cell = pub.install_cell("https://github.com/uni-ml/course", "student")
+    assert all(len(line) <= 88 for line in cell["source"].splitlines())
+    assert _run_install_cell(cell, monkeypatch, importable=True) == []
+    calls = _run_install_cell(cell, monkeypatch, importable=False)
+    assert len(calls) == 1 and calls[0][-1] == "mlcourse @ git+https://github.com/uni-ml/course.git@student"
+    assert calls[0][1:4] == ["-m", "pip", "install"]
+    without_repo = pub.install_cell(None, "student")
+    assert _run_install_cell(without_repo, monkeypatch, importable=True) == []
+    with pytest.raises(ModuleNotFoundError, match="make lab"):
+        _run_install_cell(without_repo, monkeypatch, importable=False)
+
+
+def test_student_version_starts_with_the_install_cell_and_has_no_solution():
+    pub = load_publish()
+    nb = _notebook()
+    student = pub.student_version(nb, {"ch99-double": "double x"}, "https://github.com/uni-ml/course", "student")
+    code = [c for c in student["cells"] if c["cell_type"] == "code"]
+    assert pub.INSTALL_TAG in code[0]["metadata"]["tags"]
+    text = json.dumps(student)
+    assert "return 2 * x" not in text and "secret" not in text and "NotImplementedError" in text
+    again = pub.with_install_cell(student, "https://github.com/uni-ml/course", "student")
+    assert sum(pub.INSTALL_TAG in c["metadata"].get("tags", []) for c in again["cells"]) == 1
+
+
+def test_images_without_alt_text_are_listed():
+    bb = load_build_book()
+    png = {"output_type": "display_data", "data": {"image/png": "iVBOR", "text/plain": "<Figure>"}, "metadata": {}}
+    nb = _notebook()
+    nb["cells"][4]["outputs"] = [png]
+    assert len(bb.images_without_alt(nb)) == 1
+    nb["cells"][4]["metadata"]["mystnb"] = {"image": {"alt": "a line plot"}, "figure": {"caption": "c", "name": "fig-x"}}
+    assert bb.images_without_alt(nb) == []
+    html = {"output_type": "display_data", "data": {"text/html": '<img src="a.png"><img alt="ok" src="b">'}, "metadata": {}}
+    nb["cells"][2]["outputs"] = [html]
+    assert bb.images_without_alt(nb) == ["cell 2 (\"check('ch99-double', f)\"): 1 image(s)"]
+
+
+def test_dollar_math_in_citations_becomes_mathjax(tmp_path, monkeypatch):
+    bb = load_build_book()
+    monkeypatch.setattr(bb, "HTML", tmp_path)
+    page = tmp_path / "bib.html"
+    page.write_text('<p>costs $5 and $6</p><div class="citation" id="a">\n<p>rate $O(1/k^2)$. '
+                    'Price $$x$$</p>\n</div>')
+    assert bb.typeset_citations() == 1
+    text = page.read_text()
+    assert '<span class="math notranslate nohighlight">\\(O(1/k^2)\\)</span>' in text
+    assert "<p>costs $5 and $6</p>" in text and "$$x$$" in text
+
+
+def test_binder_installs_the_package_and_its_dependencies():
+    import tomllib
+
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
+    lines = (ROOT / "binder" / "requirements.txt").read_text(encoding="utf-8").splitlines()
+    requirements = [line.strip() for line in lines if line.strip() and not line.startswith("#")]
+    assert sorted(requirements) == sorted(project["dependencies"])
+    post_build = ROOT / "binder" / "postBuild"
+    assert post_build.stat().st_mode & 0o111, "binder/postBuild must be executable"
+    assert "pip install" in post_build.read_text(encoding="utf-8")
+
+
+def test_release_keeps_a_students_copy(tmp_path):
+    spec = importlib.util.spec_from_file_location("release", ROOT / "tools" / "release.py")
+    release = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(release)
+    (tmp_path / "01_a.ipynb").write_text("my answers")
+    written, kept = release.write({"01_a.ipynb": "fresh", "02_b.ipynb": "fresh"}, tmp_path, True)
+    assert [p.name for p in written] == ["02_b.ipynb"] and [p.name for p in kept] == ["01_a.ipynb"]
+    assert (tmp_path / "01_a.ipynb").read_text() == "my answers"
+    release.write({"01_a.ipynb": "fresh"}, tmp_path, False)
+    assert (tmp_path / "01_a.ipynb").read_text() == "fresh"

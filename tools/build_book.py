@@ -38,30 +38,57 @@ from typing import Any, NoReturn
 import yaml
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "tools"))
+
+from mlcourse.grading.notebook import (  # noqa: E402  (the conventions live in one place)
+    EXERCISE_TAG,
+    INSTRUCTOR_TAG,
+    cell_tags,
+    exercise_id_of,
+)
+from notebook_publish import (  # noqa: E402
+    merge_streams,
+    placeholder_reason,
+    student_version,
+)
+
 BUILD = ROOT / "_build"
 STAGE = BUILD / "src"
 HTML = BUILD / "html"
 DOCTREES = BUILD / ".doctrees"
+DOWNLOADS = BUILD / "downloads"
 DEMO_NOTEBOOK = Path("tests/e2e/demo.ipynb")
 VENDOR_DIR = "vendor"
 
 IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".gif", ".svg", ".webp"}
-EXERCISE_TAG = "exercise"
-INSTRUCTOR_TAG = "instructor"
+IMAGE_MIMES = ("image/png", "image/jpeg", "image/gif", "image/svg+xml")
 SOLUTION_PROMPTS = {"code_prompt_show": "Show solution", "code_prompt_hide": "Hide solution"}
 
-# (source inside node_modules, destination inside _build/html/vendor, file patterns or None for all)
-VENDOR_FILES: list[tuple[str, str, list[str] | None]] = [
-    ("mathjax", "mathjax", None),
+# What the pages load, copied from node_modules into _build/html/vendor: (package folder,
+# destination, glob patterns). MathJax: the tex-chtml component the pages name, its woff2 fonts,
+# the TeX extensions its autoloader fetches when a page uses their macros (\boldsymbol, \cancel,
+# ...), and what its context menu loads on demand for readers who switch on accessibility (the
+# explorer and English speech). Not the other 30 MB of components, sources and locales.
+VENDOR_FILES: list[tuple[str, str, list[str]]] = [
+    ("mathjax", "mathjax", [
+        "LICENSE", "package.json", "es5/tex-chtml.js", "es5/output/chtml/fonts/woff-v2/*.woff",
+        "es5/input/tex/extensions/*.js", "es5/a11y/*.js",
+        "es5/sre/mathmaps/base.json", "es5/sre/mathmaps/en.json", "es5/sre/mathmaps/nemeth.json",
+    ]),
     ("requirejs", "requirejs", ["require.js", "package.json", "README.md"]),
-    ("@jupyter-widgets/html-manager/dist", "html-manager",
-     ["embed-amd.js", "*.woff", "*.woff2", "*.ttf", "*.eot", "*.svg", "*.LICENSE.txt"]),
-    ("@jupyter-widgets/html-manager", "html-manager", ["package.json", "LICENSE*", "README.md"]),
+    ("@jupyter-widgets/html-manager/dist", "html-manager", ["embed-amd.js", "*.LICENSE.txt"]),
+    ("@jupyter-widgets/html-manager", "html-manager", ["package.json"]),
 ]
-WIDGET_FONTS = ["*.woff", "*.woff2", "*.ttf", "*.eot", "*.svg"]
-# The widget modules inside embed-amd.js find their fonts next to their RequireJS module URL
-# (baseUrl + module name); widgets-config.js points baseUrl at vendor/amd/, where they are.
+# The widget CSS lists its icon font in several formats; browsers that run the manager all take
+# woff2, so only that one is copied. The widget modules inside embed-amd.js find their fonts next
+# to their RequireJS module URL (baseUrl + module name); widgets-config.js points baseUrl at
+# vendor/amd/, where they are.
+WIDGET_FONTS = ["*.woff2"]
 WIDGET_FONT_DIRS = ["amd/@jupyter-widgets", "amd/@jupyter-widgets/html-manager/dist"]
+# embed-amd.js compiles the widget-state JSON schema with Ajv's default strictTypes="log", which
+# prints a schema warning on every page with a widget; the schema uses union types on purpose.
+# The bundle holds two copies of that set-up (`const S=...v2.state,V=...v2.view,A=new(X())`).
+AJV_SETUP = re.compile(r"(\.v2\.state,\w+=\w+\(\d+\)\.v2\.view,\w+=new\(\w+\(\)\))")
 WIDGETS_CONFIG_JS = """// mlcourse book: load the Jupyter widgets modules and their fonts from this site, not a CDN.
 (function () {
   var script = document.currentScript;
@@ -82,6 +109,30 @@ WIDGETS_CONFIG_JS = """// mlcourse book: load the Jupyter widgets modules and th
   document.addEventListener("DOMContentLoaded", shim);
   window.addEventListener("load", shim);
 })();
+"""
+
+
+# Appended to the conf.py that `jupyter-book config sphinx` generates.
+CONF_EXTRA = """
+
+# ---- added by tools/build_book.py ----
+# Thebe (live code on Binder) is not used; sphinx-thebe would declare its loader twice per
+# page (a JavaScript error) and name a CDN, so it is left out.
+extensions = [e for e in extensions if e != "sphinx_thebe"]
+# One search box (the sidebar's): no second, persistent search field in the navbar.
+html_theme_options["navbar_persistent"] = []
+# A first visit has no stored light/dark mode; without a default the theme logs an error.
+html_context = {**globals().get("html_context", {}), "default_mode": "auto"}
+
+
+def _math_on_every_page(app, pagename, templatename, context, doctree):
+    # Sphinx loads MathJax only on pages with math nodes; the bibliography's TeX is plain text
+    # typeset after the build, and search results show snippets of any page.
+    app.env.get_domain("math").data["has_equations"][pagename] = True
+
+
+def setup(app):
+    app.connect("html-page-context", _math_on_every_page, priority=400)
 """
 
 
@@ -184,31 +235,33 @@ def effective_toc(toc: dict[str, Any], demo: bool) -> tuple[dict[str, Any], list
     return result, present, missing
 
 
-def tags_of(cell: dict[str, Any]) -> list[str]:
-    return list(cell.get("metadata", {}).get("tags", []))
+def exercise_summaries() -> dict[str, str]:
+    """One-line summaries of the registered exercises (the stubs of the student version)."""
+    from mlcourse.grading.exercise import all_exercises
+
+    return {ex.id: ex.summary for ex in all_exercises()}
 
 
-def publish_notebook(nb: dict[str, Any], solutions: str) -> tuple[dict[str, Any], int, int]:
-    """The notebook as the book shows it; returns it, the exercise count and the removed count."""
-    removed = sum(INSTRUCTOR_TAG in tags_of(cell) for cell in nb["cells"])
+def publish_notebook(nb: dict[str, Any], solutions: str,
+                     summaries: dict[str, str] | None = None) -> tuple[dict[str, Any], int, int]:
+    """The notebook as the book page shows it; returns it, the exercise count and the removed count.
+
+    Instructor cells go; consecutive stream outputs are merged; exercise solutions are folded
+    behind "Show solution" (``collapse``) or replaced by the student stub (``omit``).
+    """
+    removed = sum(INSTRUCTOR_TAG in cell_tags(cell) for cell in nb["cells"])
     if solutions == "omit":
         from mlcourse.grading.notebook import make_student_version
 
-        try:
-            from mlcourse.grading.exercise import all_exercises
-
-            summaries = {ex.id: ex.summary for ex in all_exercises()}
-        except Exception:  # an exercise module under construction must not stop the book
-            summaries = {}
-        nb = make_student_version(nb, summaries)
-    out = copy.deepcopy(nb)
+        nb = make_student_version(nb, exercise_summaries() if summaries is None else summaries)
+    out, _ = merge_streams(nb)
     cells = []
     exercises = 0
     for cell in out["cells"]:
-        tags = tags_of(cell)
+        tags = cell_tags(cell)
         if INSTRUCTOR_TAG in tags:
             continue
-        is_exercise = EXERCISE_TAG in tags or "exercise" in cell.get("metadata", {}).get("mlcourse", {})
+        is_exercise = EXERCISE_TAG in tags or exercise_id_of(cell) is not None
         if is_exercise and cell.get("cell_type") == "code":
             exercises += 1
             if solutions == "collapse":
@@ -220,6 +273,34 @@ def publish_notebook(nb: dict[str, Any], solutions: str) -> tuple[dict[str, Any]
     if not needs_widget_manager(out):
         out.get("metadata", {}).pop("widgets", None)
     return out, exercises, removed
+
+
+def images_without_alt(nb: dict[str, Any]) -> list[str]:
+    """Where ``nb`` has an image output without alt text: "cell N (first line of code)".
+
+    An image's alt text comes from the cell metadata ``mystnb.image.alt`` (see the authors'
+    page); an HTML output's ``<img>`` tags need their own ``alt`` attribute.
+    """
+    found = []
+    for index, cell in enumerate(nb.get("cells", [])):
+        if cell.get("cell_type") != "code":
+            continue
+        meta = cell.get("metadata", {}).get("mystnb", {})
+        alt = meta.get("image", {}).get("alt") if isinstance(meta.get("image"), dict) else None
+        missing = 0
+        for output in cell.get("outputs", []):
+            data = output.get("data", {})
+            if any(mime in data for mime in IMAGE_MIMES) and "text/html" not in data:
+                missing += not (isinstance(alt, str) and alt.strip())
+            elif "text/html" in data:
+                html = "".join(data["text/html"]) if isinstance(data["text/html"], list) else data["text/html"]
+                for tag in re.findall(r"<img\b[^>]*>", html, flags=re.IGNORECASE):
+                    missing += not re.search(r"\balt=[\"'][^\"']*\S", tag)
+        if missing:
+            source = "".join(cell.get("source", ""))
+            first = next((line for line in source.splitlines() if line.strip()), "")
+            found.append(f"cell {index} ({first.strip()[:60]!r}): {missing} image(s)")
+    return found
 
 
 def needs_widget_manager(nb: dict[str, Any]) -> bool:
@@ -239,12 +320,68 @@ def needs_widget_manager(nb: dict[str, Any]) -> bool:
     return False
 
 
+def launch_settings(config: dict[str, Any]) -> tuple[str | None, str]:
+    """The real repository URL (None: no repository, no launch buttons) and the student branch.
+
+    Fails when ``repository.url`` or a launch-button URL is a placeholder: the book would
+    publish dead buttons.
+    """
+    repository = config.get("repository") or {}
+    url = str(repository.get("url") or "").strip() or None
+    branch = str((config.get("mlcourse") or {}).get("student_branch") or "student")
+    if url is None:
+        return None, branch
+    reason = placeholder_reason(url)
+    if reason:
+        fail(f"repository.url in _config.yml is a placeholder ({reason}): set it to the course's "
+             "real public repository, or leave it empty to publish the book without launch "
+             "and repository buttons")
+    for key, value in (config.get("launch_buttons") or {}).items():
+        if key.endswith("_url") and value:
+            reason = placeholder_reason(str(value))
+            if reason:
+                fail(f"launch_buttons.{key} in _config.yml is a placeholder ({reason}): set it "
+                     "to a real service or leave it empty to drop that button")
+    return url, branch
+
+
+def staged_config(config: dict[str, Any], repository_url: str | None, branch: str) -> dict[str, Any]:
+    """The Jupyter Book configuration Sphinx reads: launch buttons only with a real repository."""
+    staged = copy.deepcopy({k: v for k, v in config.items() if k != "mlcourse"})
+    html = staged.setdefault("html", {})
+    if repository_url is None:
+        staged["repository"] = {"url": "", "path_to_book": "", "branch": branch}
+        buttons = staged.setdefault("launch_buttons", {})
+        for key in ("binderhub_url", "jupyterhub_url", "colab_url", "deepnote_url"):
+            buttons[key] = ""
+        buttons["thebe"] = False
+        html["use_repository_button"] = False
+        html["use_issues_button"] = False
+        html["use_edit_page_button"] = False
+    else:
+        # The launch buttons open notebooks/NN_*.ipynb of this branch, where the release step
+        # (tools/release.py --branch) puts the student versions.
+        staged.setdefault("repository", {})["branch"] = branch
+    sphinx_config = staged.setdefault("sphinx", {}).setdefault("config", {})
+    css = list(sphinx_config.get("html_css_files", []))
+    if "mlcourse.css" not in css:
+        css.append("mlcourse.css")
+    sphinx_config["html_css_files"] = css
+    sphinx_config.setdefault("html_static_path", ["_static"])
+    return staged
+
+
 def stage(config: dict[str, Any], toc: dict[str, Any], solutions: str,
-          demo: bool) -> tuple[list[str], list[str]]:
+          demo: bool, strict: bool) -> tuple[list[str], list[str]]:
     """Write the staged sources into _build/src; return all staged pages and the notebooks."""
     STAGE.mkdir(parents=True, exist_ok=True)
-    staged_config = {k: v for k, v in config.items() if k != "mlcourse"}
-    write_if_changed(STAGE / "_config.yml", yaml.safe_dump(staged_config, sort_keys=False))
+    repository_url, branch = launch_settings(config)
+    if repository_url is None:
+        log("repository.url is empty: no launch or repository buttons")
+    else:
+        log(f"launch buttons open the student versions on branch {branch!r} of {repository_url}")
+    write_if_changed(STAGE / "_config.yml",
+                     yaml.safe_dump(staged_config(config, repository_url, branch), sort_keys=False))
     effective, present, missing = effective_toc(toc, demo)
     write_if_changed(STAGE / "_toc.yml", yaml.safe_dump(effective, sort_keys=False))
     if missing:
@@ -254,7 +391,9 @@ def stage(config: dict[str, Any], toc: dict[str, Any], solutions: str,
     book_dir = ROOT / "book"
     for path in sorted(book_dir.rglob("*")):
         if path.is_file() and ".ipynb_checkpoints" not in path.parts:
-            target = STAGE / path.relative_to(ROOT)
+            rel = path.relative_to(book_dir)
+            # book/_static/ holds the site's own CSS: Sphinx wants it at the source root.
+            target = STAGE / rel if rel.parts[0] == "_static" else STAGE / path.relative_to(ROOT)
             wanted.add(target)
             if not target.exists() or target.read_bytes() != path.read_bytes():
                 target.parent.mkdir(parents=True, exist_ok=True)
@@ -262,6 +401,8 @@ def stage(config: dict[str, Any], toc: dict[str, Any], solutions: str,
     notebooks = [str(effective["root"])] + present
     staged_chapters = []
     total_exercises = total_removed = 0
+    no_alt: dict[str, list[str]] = {}
+    summaries = exercise_summaries()
     for entry in notebooks:
         source = source_of(entry)
         if source is None or source.suffix != ".ipynb":
@@ -271,10 +412,17 @@ def stage(config: dict[str, Any], toc: dict[str, Any], solutions: str,
             nb = json.loads(source.read_text(encoding="utf-8"))
         except json.JSONDecodeError as exc:
             fail(f"{source.relative_to(ROOT)} is not valid notebook JSON: {exc}")
-        published, n_ex, n_removed = publish_notebook(nb, solutions)
+        published, n_ex, n_removed = publish_notebook(nb, solutions, summaries)
         total_exercises += n_ex
         total_removed += n_removed
+        missing_alt = images_without_alt(published)
+        if missing_alt:
+            no_alt[entry] = missing_alt
         write_if_changed(target, json.dumps(published, indent=1, ensure_ascii=False) + "\n")
+        download = student_version(nb, summaries, repository_url, branch)
+        DOWNLOADS.mkdir(parents=True, exist_ok=True)
+        (DOWNLOADS / f"{entry.replace('/', '__')}.ipynb").write_text(
+            json.dumps(download, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
         wanted.add(target)
         staged_chapters.append(entry)
         for asset in sorted(source.parent.rglob("*")):
@@ -291,6 +439,14 @@ def stage(config: dict[str, Any], toc: dict[str, Any], solutions: str,
             stale.unlink()
     log(f"staged {len(staged_chapters)} notebooks ({total_exercises} exercise cells, solutions: "
         f"{solutions}; {total_removed} instructor cells removed)")
+    if no_alt:
+        count = sum(len(v) for v in no_alt.values())
+        lines = [f"{entry}: {where}" for entry, places in no_alt.items() for where in places]
+        message = (f"{count} figure cells without alt text (set the cell metadata "
+                   "mystnb.image.alt; see the authors' page):\n  " + "\n  ".join(lines))
+        if strict:
+            fail(message)
+        log("WARNING " + message)
     return notebooks, staged_chapters
 
 
@@ -317,30 +473,38 @@ def ensure_node_modules(skip_npm: bool) -> Path:
 def vendor(modules: Path) -> int:
     """Copy the JavaScript the pages need into _build/html/vendor; returns the bytes copied."""
     total = 0
+    vendor_root = HTML / VENDOR_DIR
+    if vendor_root.exists():
+        shutil.rmtree(vendor_root)
     for src_rel, dest_rel, patterns in VENDOR_FILES:
         src = modules / src_rel
-        dest = HTML / VENDOR_DIR / dest_rel
         if not src.exists():
             fail(f"{src} is missing: run `npm ci` in {ROOT}")
-        if patterns is None:
-            shutil.copytree(src, dest, dirs_exist_ok=True)
-            total += sum(p.stat().st_size for p in dest.rglob("*") if p.is_file())
-            continue
-        dest.mkdir(parents=True, exist_ok=True)
         for pattern in patterns:
-            for file in src.glob(pattern):
-                if file.is_file():
-                    shutil.copy2(file, dest / file.name)
-                    total += file.stat().st_size
+            files = [f for f in sorted(src.glob(pattern)) if f.is_file()]
+            if not files:
+                fail(f"{src_rel}/{pattern} matches no file in node_modules (package-lock.json changed?)")
+            for file in files:
+                dest = vendor_root / dest_rel / file.relative_to(src)
+                dest.parent.mkdir(parents=True, exist_ok=True)
+                shutil.copy2(file, dest)
+                total += file.stat().st_size
+    embed = vendor_root / "html-manager" / "embed-amd.js"
+    code = embed.read_text(encoding="utf-8")
+    patched, count = AJV_SETUP.subn(r"\1({allowUnionTypes:!0})", code)
+    if count == 0 or count != code.count(".v2.state,"):
+        fail(f"{embed.name}: found {count} of {code.count('.v2.state,')} Ajv set-ups of the widget "
+             "schema to patch (was @jupyter-widgets/html-manager upgraded?)")
+    embed.write_text(patched, encoding="utf-8")
     fonts = modules / "@jupyter-widgets/html-manager/dist"
     for font_dir in WIDGET_FONT_DIRS:
-        dest = HTML / VENDOR_DIR / font_dir
+        dest = vendor_root / font_dir
         dest.mkdir(parents=True, exist_ok=True)
         for pattern in WIDGET_FONTS:
             for file in fonts.glob(pattern):
                 shutil.copy2(file, dest / file.name)
                 total += file.stat().st_size
-    (HTML / VENDOR_DIR / "widgets-config.js").write_text(WIDGETS_CONFIG_JS, encoding="utf-8")
+    (vendor_root / "widgets-config.js").write_text(WIDGETS_CONFIG_JS, encoding="utf-8")
     return total
 
 
@@ -355,10 +519,8 @@ def run_sphinx(jobs: str, quiet: bool) -> None:
                             cwd=ROOT, text=True, capture_output=True)
     if result.returncode != 0:
         fail(f"jupyter-book config sphinx failed:\n{result.stdout}\n{result.stderr}")
-    # Thebe (live code on Binder) is not used; sphinx-thebe would declare its loader twice per
-    # page (a JavaScript error) and name a CDN, so it is left out.
     with (STAGE / "conf.py").open("a", encoding="utf-8") as conf:
-        conf.write("\nextensions = [e for e in extensions if e != 'sphinx_thebe']\n")
+        conf.write(CONF_EXTRA)
     if HTML.exists():
         shutil.rmtree(HTML)
     command = [sys.executable, "-m", "sphinx", "-b", "html", "-W", "--keep-going", "-E",
@@ -420,6 +582,79 @@ def check_site(pages: list[str], max_page_mb: float) -> dict[str, int]:
     return weights
 
 
+_CITATION = re.compile(r'(<div class="citation"[^>]*>)(.*?)(</div>)', re.DOTALL)
+_DOLLAR_MATH = re.compile(r"(?<![\\$])\$([^$<>\n]+?)\$(?!\$)")
+
+
+def typeset_citations() -> int:
+    """Turn ``$...$`` in bibliography entries into MathJax inline math; returns the count.
+
+    pybtex writes a title's TeX as plain text, which MathJax (configured for ``\\(...\\)``
+    inside ``.math`` elements only) would leave raw.
+    """
+    count = 0
+    for page in HTML.rglob("*.html"):
+        text = page.read_text(encoding="utf-8")
+        if 'class="citation"' not in text:
+            continue
+
+        def entry(match: re.Match[str]) -> str:
+            nonlocal count
+            body, n = _DOLLAR_MATH.subn(
+                lambda m: f'<span class="math notranslate nohighlight">\\({m.group(1)}\\)</span>',
+                match.group(2))
+            count += n
+            return match.group(1) + body + match.group(3)
+
+        new = _CITATION.sub(entry, text)
+        if new != text:
+            page.write_text(new, encoding="utf-8")
+    return count
+
+
+def publish_downloads(chapters: list[str]) -> None:
+    """Serve the student version behind each page's "Download .ipynb" button."""
+    for entry in chapters:
+        target = HTML / "_sources" / f"{entry}.ipynb"
+        if not target.exists():
+            fail(f"{target.relative_to(ROOT)} is missing: the download button of {entry} would "
+                 "serve nothing (has Jupyter Book changed where it copies sources?)")
+        shutil.copy2(DOWNLOADS / f"{entry.replace('/', '__')}.ipynb", target)
+
+
+INDEX_HTML = """<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<title>{title}</title>
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<meta http-equiv="refresh" content="0; url={start}">
+<link rel="canonical" href="{start}">
+<link rel="icon" href="_static/favicon.svg">
+</head>
+<body>
+<h1>{title}</h1>
+<p>The book starts at <a href="{start}">{start_title}</a>.</p>
+</body>
+</html>
+"""
+
+
+def write_index(config: dict[str, Any], root: str) -> None:
+    """A titled start page that forwards to the book's first page."""
+    import html as html_lib
+
+    start = f"{root}.html"
+    if not (HTML / start).exists():
+        fail(f"the start page {start} was not built")
+    page = (HTML / start).read_text(encoding="utf-8")
+    match = re.search(r"<title>(.*?)</title>", page, re.DOTALL)
+    start_title = match.group(1).strip() if match else start
+    title = html_lib.escape(str(config.get("title") or "mlcourse"))
+    (HTML / "index.html").write_text(
+        INDEX_HTML.format(title=title, start=start, start_title=start_title), encoding="utf-8")
+
+
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -440,11 +675,12 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
 
 
 def set_build_dir(build_dir: str) -> None:
-    global BUILD, STAGE, HTML, DOCTREES
+    global BUILD, STAGE, HTML, DOCTREES, DOWNLOADS
     BUILD = (ROOT / build_dir).resolve()
     STAGE = BUILD / "src"
     HTML = BUILD / "html"
     DOCTREES = BUILD / ".doctrees"
+    DOWNLOADS = BUILD / "downloads"
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -460,13 +696,19 @@ def main(argv: list[str] | None = None) -> int:
              "(from MLCOURSE_SOLUTIONS or _config.yml mlcourse.solutions)")
     if args.demo:
         log("demo mode: tests/e2e/demo.ipynb is added (never publish this build)")
+    strict = (os.environ.get("MLCOURSE_STRICT", "") not in ("", "0")
+              or bool(config.get("mlcourse", {}).get("strict", False)))
     modules = ensure_node_modules(args.skip_npm)
-    pages, chapters = stage(config, toc, solutions, args.demo)
+    pages, chapters = stage(config, toc, solutions, args.demo, strict)
     run_sphinx(args.jobs, quiet=not args.verbose)
+    publish_downloads(chapters)
+    typeset = typeset_citations()
+    write_index(config, str(toc["root"]))
     copied = vendor(modules)
     weights = check_site(chapters, args.max_page_mb)
     (HTML / ".nojekyll").touch()
-    build_info = {"solutions": solutions, "demo": args.demo, "pages": pages, "notebooks": chapters,
+    build_info = {"solutions": solutions, "demo": args.demo, "strict": strict, "pages": pages,
+                  "notebooks": chapters, "citations_typeset": typeset,
                   "page_bytes": weights, "seconds": round(time.perf_counter() - start, 1)}
     (BUILD / "book-build.json").write_text(json.dumps(build_info, indent=1) + "\n", encoding="utf-8")
     for entry, weight in weights.items():

@@ -32,11 +32,6 @@ def _neuron_forward(X: NDArray, W: NDArray, b: NDArray) -> NDArray:
     return X @ W + b  # (B, C_out)
 
 
-def _step_predict(X: NDArray, w: NDArray, b: float) -> NDArray[np.int64]:
-    z = X @ w + b  # (B,)
-    return (z > 0).astype(np.int64)
-
-
 def _perceptron_epoch_counting(X: NDArray, y: NDArray, w: NDArray, b: float,
                                lr: float) -> tuple[NDArray[np.float64], float, int]:
     """One epoch of the perceptron rule; also returns how many examples it got wrong."""
@@ -160,43 +155,6 @@ register(Exercise(
 ))
 
 
-def _binary_case(rng: np.random.Generator) -> tuple:
-    """Small integer inputs and half-integer weights: exact arithmetic, and z = 0 happens."""
-    b_size, c_in = int(rng.integers(3, 9)), int(rng.integers(1, 5))
-    X = rng.integers(-2, 3, size=(b_size, c_in)).astype(np.float64)
-    w = rng.integers(-4, 5, size=c_in) / 2.0
-    b = float(rng.integers(-4, 5) / 2.0)
-    return X, w, b
-
-
-def _gate_case(w: tuple[float, float], b: float):
-    return lambda rng: (GATE_INPUTS.copy(), np.array(w, dtype=np.float64), b)
-
-
-register(Exercise(
-    id="ch01-step-predict",
-    function="step_predict",
-    points=1,
-    summary="return the step neuron's predictions, shape (B,), 1 where X w + b > 0 and 0 elsewhere",
-    public=[
-        ("the AND weights w = (1, 1), b = -1.5 on the four gate inputs", _gate_case((1.0, 1.0), -1.5)),
-        ("w = (1, 1), b = -1: two inputs land exactly on z = 0", _gate_case((1.0, 1.0), -1.0)),
-        ("random inputs, 3 features", lambda rng: (rng.standard_normal((6, 3)),
-                                                   rng.standard_normal(3), float(rng.standard_normal()))),
-    ],
-    hidden=_binary_case,
-    reference=_step_predict,
-    mistakes=[
-        Mistake(lambda X, w, b: (X @ w + b >= 0).astype(np.int64),
-                "the neuron outputs 1 only when z > 0 strictly; z = 0 gives 0 (use >, not >=)"),
-        Mistake(lambda X, w, b: X @ w + b,
-                "you returned z itself; the neuron's output is the step of z: 1 where z > 0, else 0"),
-        Mistake(lambda X, w, b: (X @ w > 0).astype(np.int64),
-                "the bias is missing: the step is applied to z = X w + b"),
-    ],
-))
-
-
 def _epoch_case(rng: np.random.Generator, b_size: int | None = None, c_in: int | None = None) -> tuple:
     """Dyadic numbers only, so every implementation computes z exactly (ties at 0 are real)."""
     b_size = int(rng.integers(3, 9)) if b_size is None else b_size
@@ -317,4 +275,96 @@ register(Exercise(
     public=[("NAND on the four inputs (0,0), (0,1), (1,0), (1,1)", lambda rng: ())],
     validate=_validate_nand,
     hint="NAND(x1, x2) = 1 - AND(x1, x2): which side of the AND line is which?",
+))
+
+
+def _fold_standardization(w: NDArray, b: float, mu: NDArray,
+                          sigma: NDArray) -> tuple[NDArray[np.float64], float]:
+    w = np.asarray(w, dtype=np.float64)
+    w_raw = w / sigma  # (C_in,)
+    return w_raw, float(b - mu @ w_raw)
+
+
+def _fold_case(rng: np.random.Generator, c_in: int | None = None) -> tuple:
+    c_in = int(rng.integers(1, 7)) if c_in is None else c_in
+    return (rng.standard_normal(c_in), float(rng.standard_normal()),
+            3.0 * rng.standard_normal(c_in), rng.uniform(0.2, 5.0, size=c_in))
+
+
+register(Exercise(
+    id="ch01-fold-standardization",
+    function="fold_standardization",
+    points=3,
+    summary="return (w_raw, b_raw) with x w_raw + b_raw = ((x - mu) / sigma) w + b for every x",
+    public=[
+        ("two inputs, mu = (10, -2), sigma = (4, 0.5)", lambda rng: (
+            np.array([1.0, -2.0]), 0.5, np.array([10.0, -2.0]), np.array([4.0, 0.5]))),
+        ("mu = 0, sigma = 1: nothing to fold", lambda rng: (
+            rng.standard_normal(3), 0.25, np.zeros(3), np.ones(3))),
+        ("five inputs, random statistics", lambda rng: _fold_case(rng, 5)),
+    ],
+    hidden=_fold_case, n_hidden=8,
+    reference=_fold_standardization,
+    output_names=("w_raw", "b_raw"),
+    mistakes=[
+        Mistake(lambda w, b, mu, sigma: (w / sigma, b),
+                "the bias changes too: subtracting mu shifts every score by a constant"),
+        Mistake(lambda w, b, mu, sigma: (w * sigma, b - mu @ w),
+                "standardising divides x by sigma, so each weight is divided by its sigma"),
+        Mistake(lambda w, b, mu, sigma: (w / sigma, b - mu @ w),
+                "the shift of the bias is sum_i mu_i w_i / sigma_i: divide by sigma there too"),
+        Mistake(lambda w, b, mu, sigma: (w / sigma, b + mu @ (w / sigma)),
+                "check the sign of the bias shift: z contains -mu_i w_i / sigma_i"),
+    ],
+    hint="expand z = sum_i (x_i - mu_i) / sigma_i * w_i + b and collect the terms that "
+         "multiply x_i and the terms that do not.",
+))
+
+
+#: The eight corners of the unit cube, in the row order the chapter uses.
+CUBE_INPUTS: NDArray[np.float64] = np.array(
+    [[i, j, k] for i in (0, 1) for j in (0, 1) for k in (0, 1)], dtype=np.float64)
+
+
+def and3_experiment_reference() -> tuple[int, float]:
+    """Updates of the perceptron on three-input AND, and the Novikoff bound for (1, 1, 1, -2.5)."""
+    y = CUBE_INPUTS.min(axis=1).astype(np.int64)
+    run = train_perceptron(CUBE_INPUTS, y, lr=1.0, epochs=1000)
+    X_tilde = np.hstack([CUBE_INPUTS, np.ones((8, 1))])  # (8, 4)
+    u = np.array([1.0, 1.0, 1.0, -2.5])
+    u /= np.linalg.norm(u)
+    gamma = ((2 * y - 1) * (X_tilde @ u)).min()
+    R = np.linalg.norm(X_tilde, axis=1).max()
+    return int(sum(run["mistakes"])), float((R / gamma) ** 2)
+
+
+def _validate_and3(output: Any) -> str | None:
+    if not isinstance(output, (tuple, list)) or len(output) != 2:
+        return ("return a pair (updates, bound): an int and a float; got "
+                f"{type(output).__name__}")
+    try:
+        updates, bound = float(output[0]), float(output[1])
+    except (TypeError, ValueError):
+        return "updates and bound must be numbers"
+    want_updates, want_bound = and3_experiment_reference()
+    problems = []
+    if updates != want_updates:
+        problems.append(f"the number of updates {updates:g} is not right: count every example "
+                        "whose error y - y_hat is not 0, over all epochs until an epoch makes no "
+                        "mistake, rows in the order of CUBE_INPUTS, from w = 0, b = 0, lr = 1")
+    if not abs(bound - want_bound) <= 1e-3 * want_bound:
+        problems.append(f"the bound {bound:g} is not (R / gamma)^2 for u = (1, 1, 1, -2.5) / "
+                        "|(1, 1, 1, -2.5)| on the inputs with a constant 1 appended")
+    return "; ".join(problems) or None
+
+
+register(Exercise(
+    id="ch01-and3-experiment",
+    function="and3_experiment",
+    points=2,
+    summary="return (updates, bound): the perceptron's updates on 3-input AND and its Novikoff bound",
+    public=[("three-input AND on the eight corners of the cube", lambda rng: ())],
+    validate=_validate_and3,
+    hint="run your perceptron_epoch (or a loop of your own) in a scratch cell, count the updates, "
+         "then return the two numbers you found.",
 ))

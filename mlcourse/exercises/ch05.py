@@ -1,14 +1,26 @@
 """Exercises of chapter 5 (backpropagation).
 
-* ``ch05-linear-backward``: the three gradients of ``Y = X W + b``;
-* ``ch05-layer-delta``: one step of the error recursion
-  ``δˡ = (δˡ⁺¹ Wˡ⁺¹ᵀ) ∘ σ′(zˡ)`` and the weight gradient ``aˡ⁻¹ᵀ δˡ``;
-* ``ch05-numerical-gradient``: central differences on the softmax
-  cross-entropy, tested with a large step ``h`` so that the analytic formula
-  does not pass for a finite difference.
+* ``ch05-softmax-backward`` (a derivation the chapter does not make): the
+  backward pass of softmax alone, for any upstream gradient ``dP``;
+* a three-part assignment, a two-layer network written from scratch
+  (``X → Linear → ReLU → Linear → softmax cross-entropy``):
+
+  - ``ch05-twolayer-forward``: the mean loss (numerically stable);
+  - ``ch05-twolayer-backward``: the four parameter gradients, by the error
+    recursion;
+  - ``ch05-twolayer-gradcheck``: the student's own gradient check, central
+    differences of part 1 against part 2 with the per-entry relative error.
+    It is tested with large steps ``h``, where the finite differences and the
+    analytic gradient differ by a reproducible amount, so returning zeros (or
+    any constant) fails.
+
+Parts 2 and 3 name the earlier parts in ``requires`` (the grader runs their
+cells first, in the same sandbox).
 """
 
 from __future__ import annotations
+
+import dataclasses
 
 import numpy as np
 from numpy.typing import NDArray
@@ -17,169 +29,236 @@ from mlcourse.grading import Exercise, Mistake, register
 
 Array = NDArray[np.float64]
 
-
-def _linear_backward(X: Array, W: Array, dY: Array) -> tuple[Array, Array, Array]:
-    return dY @ W.T, X.T @ dY, dY.sum(axis=0, keepdims=True)
+_KNOWN_FIELDS = {f.name for f in dataclasses.fields(Exercise)}
 
 
-def _linear_case(rng: np.random.Generator, b: int | None = None, cin: int | None = None,
-                 cout: int | None = None) -> tuple[Array, Array, Array]:
-    b = b or int(rng.integers(1, 7))
-    cin = cin or int(rng.integers(1, 6))
-    cout = cout or int(rng.integers(1, 6))
-    return (rng.standard_normal((b, cin)), rng.standard_normal((cin, cout)),
-            rng.standard_normal((b, cout)))
+def _contract(**fields):
+    """The grader-contract fields (``requires``, ``driver``, ...) this version of Exercise has.
+
+    The fields are written here as the contract defines them; a grader that
+    does not know them yet simply does not receive them.
+    """
+    return {k: v for k, v in fields.items() if k in _KNOWN_FIELDS}
+
+
+def _softmax(Z: Array) -> Array:
+    E = np.exp(Z - Z.max(axis=1, keepdims=True))
+    return E / E.sum(axis=1, keepdims=True)
+
+
+def _softmax_backward(Z: Array, dP: Array) -> Array:
+    P = _softmax(Z)
+    return P * (dP - np.sum(dP * P, axis=1, keepdims=True))
+
+
+def _softmax_case(rng: np.random.Generator, n: int | None = None, c: int | None = None,
+                  scale: float | None = None) -> tuple[Array, Array]:
+    n = n or int(rng.integers(1, 6))
+    c = c or int(rng.integers(2, 7))
+    scale = scale if scale is not None else float(rng.choice([1.0, 3.0, 40.0]))
+    return scale * rng.standard_normal((n, c)), rng.standard_normal((n, c))
 
 
 register(Exercise(
-    id="ch05-linear-backward",
-    function="linear_backward",
+    id="ch05-softmax-backward",
+    function="softmax_backward",
     points=3,
-    summary="return (dX, dW, db) for Y = X W + b given dY = dL/dY",
+    summary="return dZ = dL/dZ of P = softmax(Z) (row by row) given any upstream dP = dL/dP",
     public=[
-        ("a batch of 4, 3 inputs -> 2 outputs", lambda rng: _linear_case(rng, 4, 3, 2)),
-        ("a square layer, 3 -> 3, batch of 5", lambda rng: _linear_case(rng, 5, 3, 3)),
-        ("a batch of one example, 4 -> 3", lambda rng: _linear_case(rng, 1, 4, 3)),
+        ("2 rows, 3 classes", lambda rng: _softmax_case(rng, 2, 3, 1.0)),
+        ("4 rows, 5 classes", lambda rng: _softmax_case(rng, 4, 5, 2.0)),
+        ("large logits (|z| up to about 100): compute softmax stably",
+         lambda rng: _softmax_case(rng, 3, 4, 40.0)),
     ],
-    hidden=_linear_case,
+    hidden=_softmax_case,
     n_hidden=6,
-    reference=_linear_backward,
-    output_names=("dX", "dW", "db"),
+    reference=_softmax_backward,
+    rtol=1e-6,
+    atol=1e-10,
     mistakes=[
-        Mistake(lambda X, W, dY: (dY @ W, X.T @ dY, dY.sum(axis=0, keepdims=True)),
-                "dX = dY W^T: multiply dY by W transposed (with a square W the shapes agree, "
-                "but the values do not)"),
-        Mistake(lambda X, W, dY: (dY @ W.T, dY.T @ X, dY.sum(axis=0, keepdims=True)),
-                "your dW is the transpose of the right one: dW = X^T dY has W's shape (C_in, C_out)"),
-        Mistake(lambda X, W, dY: (dY @ W.T, X.T @ dY, dY.sum(axis=0)),
-                "db must keep b's shape (1, C_out): sum over the batch with keepdims=True"),
-        Mistake(lambda X, W, dY: (dY @ W.T, X.T @ dY, dY.mean(axis=0, keepdims=True)),
-                "b is added to every row, so its gradient is the SUM of the rows of dY, not their "
-                "mean (any 1/B of a mean loss is already inside dY)"),
+        Mistake(lambda Z, dP: dP * _softmax(Z) * (1 - _softmax(Z)),
+                "that keeps only the diagonal of the Jacobian, p_c (1 - p_c); softmax is not "
+                "elementwise: every p_c depends on every z_j, so dz_j sums over all c"),
+        Mistake(lambda Z, dP: _softmax(Z) - dP,
+                "P - Y is the gradient of softmax FUSED with cross-entropy; here dP is an arbitrary "
+                "upstream gradient, so use the Jacobian p_c (delta_cj - p_j)"),
+        Mistake(lambda Z, dP: _softmax(Z) * (dP - np.sum(dP * _softmax(Z))),
+                "the sum over classes is per row: np.sum(dP * P, axis=1, keepdims=True)"),
     ],
-    hint="Start from the shapes: dX has X's shape (B, C_in), dW has W's shape (C_in, C_out), "
-         "db has b's shape (1, C_out).",
+    hint="Write dz_j = sum_c dp_c p_c (delta_cj - p_j) and separate the two terms: one is "
+         "elementwise, the other is the same for every j of a row.",
 ))
 
 
-def _sigmoid(z: Array) -> Array:
-    return 1.0 / (1.0 + np.exp(-z))
+def _relu(z: Array) -> Array:
+    return np.maximum(z, 0.0)
 
 
-def _layer_delta(delta_next: Array, W_next: Array, z: Array, a_prev: Array) -> tuple[Array, Array]:
-    s = _sigmoid(z)
-    delta = (delta_next @ W_next.T) * s * (1 - s)
-    return delta, a_prev.T @ delta
-
-
-def _delta_case(rng: np.random.Generator, b: int | None = None, c_prev: int | None = None,
-                c: int | None = None, c_next: int | None = None) -> tuple[Array, ...]:
-    b = b or int(rng.integers(1, 6))
-    c_prev = c_prev or int(rng.integers(1, 5))
-    c = c or int(rng.integers(1, 5))
-    c_next = c_next or int(rng.integers(1, 5))
-    return (rng.standard_normal((b, c_next)), rng.standard_normal((c, c_next)),
-            2.0 * rng.standard_normal((b, c)), rng.standard_normal((b, c_prev)))
-
-
-def _delta_with(derivative):
-    def wrong(delta_next, W_next, z, a_prev):
-        delta = (delta_next @ W_next.T) * derivative(z)
-        return delta, a_prev.T @ delta
-    return wrong
-
-
-register(Exercise(
-    id="ch05-layer-delta",
-    function="layer_delta",
-    points=2,
-    summary="return (delta, dW) of a sigmoid layer from delta_next, W_next, z and a_prev",
-    public=[
-        ("batch of 3; 2 -> 4 -> 3 units", lambda rng: _delta_case(rng, 3, 2, 4, 3)),
-        ("a single example; 3 -> 3 -> 2 units", lambda rng: _delta_case(rng, 1, 3, 3, 2)),
-    ],
-    hidden=_delta_case,
-    n_hidden=6,
-    reference=_layer_delta,
-    output_names=("delta", "dW"),
-    mistakes=[
-        Mistake(_delta_with(lambda z: z * (1 - z)),
-                "sigma'(z) = sigma(z) (1 - sigma(z)): apply the sigmoid to z first, then use the formula"),
-        Mistake(_delta_with(_sigmoid),
-                "multiply by the DERIVATIVE sigma'(z) = sigma(z)(1 - sigma(z)), not by sigma(z)"),
-        Mistake(_delta_with(lambda z: np.ones_like(z)),
-                "the error must also pass through the activation: multiply elementwise by sigma'(z)"),
-        Mistake(lambda dn, Wn, z, a: (_layer_delta(dn, Wn, z, a)[0],
-                                      _layer_delta(dn, Wn, z, a)[0].T @ a),
-                "dW = a_prev^T delta has the shape (C_prev, C) of W, not its transpose"),
-    ],
-    hint="Shapes: delta_next (B, C_next) times W_next^T (C_next, C) gives (B, C); "
-         "then an elementwise product with sigma'(z).",
-))
-
-
-def _mean_ce(Z: Array, y: NDArray[np.int64]) -> float:
-    shifted = Z - Z.max(axis=1, keepdims=True)
+def _twolayer_loss(X: Array, y: NDArray[np.int64], W1: Array, b1: Array, W2: Array,
+                   b2: Array) -> float:
+    scores = _relu(X @ W1 + b1) @ W2 + b2                               # (B, C)
+    shifted = scores - scores.max(axis=1, keepdims=True)
     log_p = shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
     return float(-log_p[np.arange(len(y)), y].mean())
 
 
-def _difference_quotient(Z: Array, y: NDArray[np.int64], h: float, kind: str) -> Array:
-    grad = np.zeros_like(Z)
-    base = _mean_ce(Z, y)
-    for index in np.ndindex(*Z.shape):
-        old = Z[index]
-        Z[index] = old + h
-        f_plus = _mean_ce(Z, y)
-        Z[index] = old - h
-        f_minus = _mean_ce(Z, y)
-        Z[index] = old
-        if kind == "central":
-            grad[index] = (f_plus - f_minus) / (2 * h)
-        elif kind == "forward":
-            grad[index] = (f_plus - base) / h
-        else:
-            grad[index] = (f_plus - f_minus) / h
-    return grad
+def _twolayer_grads(X, y, W1, b1, W2, b2, relu_mask=True, mean=True):
+    z1 = X @ W1 + b1                                                    # (B, H)
+    a1 = _relu(z1)
+    P = _softmax(a1 @ W2 + b2)                                          # (B, C)
+    P[np.arange(len(y)), y] -= 1.0
+    delta2 = P / len(y) if mean else P                                  # (B, C)
+    delta1 = delta2 @ W2.T                                              # (B, H)
+    if relu_mask:
+        delta1 = delta1 * (z1 > 0)
+    return (X.T @ delta1, delta1.sum(axis=0, keepdims=True),
+            a1.T @ delta2, delta2.sum(axis=0, keepdims=True))
 
 
-def _analytic_ce(Z: Array, y: NDArray[np.int64], h: float) -> Array:
-    P = np.exp(Z - Z.max(axis=1, keepdims=True))
-    P /= P.sum(axis=1, keepdims=True)
-    P[np.arange(len(y)), y] -= 1
-    return P / len(y)
-
-
-def _ce_case(rng: np.random.Generator, n: int | None = None, c: int | None = None,
-             h: float | None = None) -> tuple[Array, NDArray[np.int64], float]:
-    n = n or int(rng.integers(1, 6))
-    c = c or int(rng.integers(2, 6))
-    h = h if h is not None else float(rng.choice([1e-4, 1e-3, 0.1, 0.3, 0.5]))
-    return 2.0 * rng.standard_normal((n, c)), rng.integers(0, c, size=n), h
+def _twolayer_case(rng: np.random.Generator, b: int | None = None, d: int | None = None,
+                   h: int | None = None, c: int | None = None,
+                   scale: float = 1.0) -> tuple:
+    b = b or int(rng.integers(2, 7))
+    d = d or int(rng.integers(2, 5))
+    h = h or int(rng.integers(2, 6))
+    c = c or int(rng.integers(2, 5))
+    X = rng.standard_normal((b, d))
+    y = rng.integers(0, c, size=b)
+    W1 = scale * rng.standard_normal((d, h)) / np.sqrt(d)
+    b1 = 0.1 * rng.standard_normal((1, h))
+    W2 = scale * rng.standard_normal((h, c)) / np.sqrt(h)
+    b2 = 0.1 * rng.standard_normal((1, c))
+    return X, y, W1, b1, W2, b2
 
 
 register(Exercise(
-    id="ch05-numerical-gradient",
-    function="numerical_grad_ce",
+    id="ch05-twolayer-forward",
+    function="twolayer_loss",
     points=2,
-    summary="return the central-difference gradient of ce_loss(Z, y) with respect to Z (step h)",
+    summary="return the mean softmax cross-entropy of X -> Linear(W1, b1) -> ReLU -> "
+            "Linear(W2, b2), as a float",
     public=[
-        ("3 examples, 4 classes, h = 1e-5", lambda rng: _ce_case(rng, 3, 4, 1e-5)),
-        ("2 examples, 3 classes, a large step h = 0.5", lambda rng: _ce_case(rng, 2, 3, 0.5)),
+        ("4 examples, 3 inputs, 5 hidden units, 2 classes",
+         lambda rng: _twolayer_case(rng, 4, 3, 5, 2)),
+        ("6 examples, 2 inputs, 4 hidden units, 3 classes",
+         lambda rng: _twolayer_case(rng, 6, 2, 4, 3)),
+        ("large weights (scores in the hundreds): use a stable log-softmax",
+         lambda rng: _twolayer_case(rng, 5, 4, 3, 3, scale=60.0)),
     ],
-    hidden=_ce_case,
-    n_hidden=5,
-    reference=lambda Z, y, h: _difference_quotient(Z, y, h, "central"),
+    hidden=lambda rng: _twolayer_case(rng, scale=float(rng.choice([1.0, 3.0, 60.0]))),
+    n_hidden=6,
+    reference=_twolayer_loss,
+    rtol=1e-6,
+    atol=1e-9,
     mistakes=[
-        Mistake(lambda Z, y, h: _difference_quotient(Z, y, h, "forward"),
-                "that is the one-sided difference (f(Z + h e) - f(Z)) / h; use the central one, "
-                "(f(Z + h e) - f(Z - h e)) / (2h), whose error is O(h^2) instead of O(h)"),
-        Mistake(lambda Z, y, h: _difference_quotient(Z, y, h, "no-two"),
-                "the two evaluations are 2h apart: divide by 2h, not by h"),
-        Mistake(_analytic_ce,
-                "this is the analytic gradient (P - Y)/N; the exercise asks for the finite "
-                "difference, which differs from it visibly for a large step such as h = 0.5"),
+        Mistake(lambda X, y, W1, b1, W2, b2: _twolayer_loss(X, y, W1, b1, W2, b2) * len(y),
+                "average the per-example losses over the batch (mean, not sum)"),
+        Mistake(lambda X, y, W1, b1, W2, b2: _twolayer_loss(X, y, W1, 0 * b1, W2, 0 * b2),
+                "the biases are missing: z = X W + b in both layers"),
+        Mistake(lambda X, y, W1, b1, W2, b2: float(
+                    -np.log(_softmax((X @ W1 + b1) @ W2 + b2)[np.arange(len(y)), y]).mean()),
+                "the hidden layer needs its ReLU, max(z, 0), before the second Linear"),
     ],
-    hint="Loop over every entry of Z (np.ndindex(*Z.shape)), perturb it by +h and -h, call "
-         "ce_loss, and restore the entry.",
+    hint="scores = relu(X @ W1 + b1) @ W2 + b2; subtract each row's maximum before exp; "
+         "log p = shifted - log(sum(exp(shifted))); average -log p of the true class.",
+))
+
+
+register(Exercise(
+    id="ch05-twolayer-backward",
+    function="twolayer_grads",
+    points=4,
+    summary="return (dW1, db1, dW2, db2), the gradients of the mean loss of part 1, "
+            "shaped like W1, b1, W2, b2",
+    public=[
+        ("4 examples, 3 inputs, 5 hidden units, 2 classes",
+         lambda rng: _twolayer_case(rng, 4, 3, 5, 2)),
+        ("a square hidden layer, 3 -> 3 -> 3, 5 examples",
+         lambda rng: _twolayer_case(rng, 5, 3, 3, 3)),
+        ("one example", lambda rng: _twolayer_case(rng, 1, 4, 3, 2)),
+    ],
+    hidden=_twolayer_case,
+    n_hidden=6,
+    reference=lambda *args: _twolayer_grads(*args),
+    output_names=("dW1", "db1", "dW2", "db2"),
+    rtol=1e-6,
+    atol=1e-10,
+    mistakes=[
+        Mistake(lambda *a: _twolayer_grads(*a, relu_mask=False),
+                "the error must pass through the ReLU: multiply delta1 by f'(z1) = (z1 > 0)"),
+        Mistake(lambda *a: _twolayer_grads(*a, mean=False),
+                "the loss is the MEAN over the batch: delta2 = (P - Y) / B"),
+        Mistake(lambda *a: tuple(g.ravel() if g.shape[0] == 1 else g
+                                 for g in _twolayer_grads(*a)),
+                "db1 and db2 keep the biases' shapes (1, H) and (1, C): sum with keepdims=True"),
+    ],
+    hint="delta2 = (P - Y)/B (B, C); dW2 = a1^T delta2; delta1 = (delta2 W2^T) * (z1 > 0); "
+         "dW1 = X^T delta1; each db sums its delta over the batch.",
+    **_contract(requires=("ch05-twolayer-forward",)),
+))
+
+
+def _per_entry(g: Array, g_hat: Array, floor: float = 1e-8) -> float:
+    return float(np.max(np.abs(g - g_hat) / np.maximum(np.maximum(np.abs(g), np.abs(g_hat)),
+                                                          floor)))
+
+
+def _central(X, y, params, h):
+    grads = []
+    for k, p in enumerate(params):
+        num = np.zeros_like(p)
+        for index in np.ndindex(*p.shape):
+            old = p[index]
+            p[index] = old + h
+            plus = _twolayer_loss(X, y, *params)
+            p[index] = old - h
+            minus = _twolayer_loss(X, y, *params)
+            p[index] = old
+            num[index] = (plus - minus) / (2 * h)
+        grads.append(num)
+    return grads
+
+
+def _gradcheck(X, y, W1, b1, W2, b2, h, per_entry=True):
+    params = [W1, b1, W2, b2]
+    analytic = _twolayer_grads(X, y, *params)
+    numeric = _central(X, y, params, h)
+    if per_entry:
+        return tuple(_per_entry(g, n) for g, n in zip(analytic, numeric))
+    return tuple(float(np.abs(g - n).max() / max(np.abs(g).max(), np.abs(n).max()))
+                 for g, n in zip(analytic, numeric))
+
+
+def _gradcheck_case(rng: np.random.Generator, step: float | None = None, **sizes) -> tuple:
+    step = step if step is not None else float(rng.choice([0.05, 0.1, 0.2, 0.4]))
+    return (*_twolayer_case(rng, **sizes), step)
+
+
+register(Exercise(
+    id="ch05-twolayer-gradcheck",
+    function="twolayer_gradcheck",
+    points=3,
+    summary="return, for W1, b1, W2, b2, the largest per-entry relative error between "
+            "twolayer_grads and central differences of twolayer_loss with step h",
+    public=[
+        ("4 examples, 3 -> 5 -> 2, step h = 0.1", lambda rng: _gradcheck_case(rng, 0.1, b=4, d=3,
+                                                                             h=5, c=2)),
+        ("6 examples, 2 -> 4 -> 3, a large step h = 0.3",
+         lambda rng: _gradcheck_case(rng, 0.3, b=6, d=2, h=4, c=3)),
+    ],
+    hidden=_gradcheck_case,
+    n_hidden=5,
+    reference=_gradcheck,
+    output_names=("W1", "b1", "W2", "b2"),
+    rtol=1e-5,
+    atol=1e-7,
+    mistakes=[
+        Mistake(lambda *a: _gradcheck(*a, per_entry=False),
+                "that is the error of the whole array (largest difference over largest entry); "
+                "the check asks for the largest PER-ENTRY ratio |g - g_hat| / max(|g|, |g_hat|, "
+                "1e-8), which a wrong small entry cannot hide in"),
+    ],
+    hint="For each parameter array: perturb one entry by +h and -h (in place), call "
+         "twolayer_loss, restore the entry; then take the per-entry ratio and its maximum.",
+    **_contract(requires=("ch05-twolayer-forward", "ch05-twolayer-backward")),
 ))

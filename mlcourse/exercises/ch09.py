@@ -1,12 +1,12 @@
 """Exercises of chapter 9 (initialization).
 
-* ``ch09-xavier-bound``: the bound ``a`` of Xavier/Glorot's uniform
-  initialisation ``U(-a, a)`` from the fans;
 * ``ch09-kaiming-std``: the standard deviation of Kaiming/He normal
   initialisation for a weight of shape ``(C_in, C_out, *kernel)`` followed by
   a leaky ReLU of slope ``a`` (ReLU for ``a = 0``);
 * ``ch09-layer-variances``: the variance of the pre-activations of every layer
-  of a given stack, the statistic the chapter follows through 50 layers.
+  of a given stack, the statistic the chapter follows through 50 layers;
+* ``ch09-sigmoid-variances``: a derivation the chapter leaves to the student,
+  the linearised variance recursion of a sigmoid network and its fixed point.
 """
 
 from __future__ import annotations
@@ -19,46 +19,6 @@ from numpy.typing import NDArray
 from mlcourse.grading import Exercise, Mistake, register
 
 Array = NDArray[np.float64]
-
-
-def _xavier_bound(fan_in: int, fan_out: int) -> float:
-    return math.sqrt(6.0 / (fan_in + fan_out))
-
-
-def _fans_case(rng: np.random.Generator) -> tuple[int, int]:
-    fan_in, fan_out = (int(v) for v in rng.integers(1, 1025, size=2))
-    return fan_in, fan_out
-
-
-register(Exercise(
-    id="ch09-xavier-bound",
-    function="xavier_uniform_bound",
-    points=1,
-    summary="return a such that U(-a, a) has the Xavier variance 2 / (fan_in + fan_out)",
-    public=[
-        ("fan_in=784, fan_out=256 (first layer of an MNIST MLP)", lambda rng: (784, 256)),
-        ("a square layer, 100 -> 100", lambda rng: (100, 100)),
-        ("a narrow layer, 3 -> 5", lambda rng: (3, 5)),
-    ],
-    hidden=_fans_case,
-    n_hidden=6,
-    reference=_xavier_bound,
-    mistakes=[
-        Mistake(lambda fi, fo: math.sqrt(3.0 / (fi + fo)),
-                "the lectures' form is sqrt(3 / fan_avg) with fan_avg = (fan_in + fan_out) / 2, "
-                "the AVERAGE of the fans; with the sum it becomes sqrt(6 / (fan_in + fan_out))"),
-        Mistake(lambda fi, fo: math.sqrt(2.0 / (fi + fo)),
-                "sqrt(2 / (fan_in + fan_out)) is the standard deviation of Xavier NORMAL; a uniform "
-                "U(-a, a) has variance a^2 / 3, so a = sqrt(3 * Var)"),
-        Mistake(lambda fi, fo: 6.0 / (fi + fo),
-                "6 / (fan_in + fan_out) is a^2; take its square root"),
-        Mistake(lambda fi, fo: 2.0 / (fi + fo),
-                "2 / (fan_in + fan_out) is the variance of the weights, not the bound a of U(-a, a)"),
-        Mistake(lambda fi, fo: math.sqrt(3.0 / fi),
-                "sqrt(3 / fan_in) is LeCun's uniform bound; Xavier averages fan_in and fan_out"),
-    ],
-    hint="Var(U(-a, a)) = a^2 / 3; set it equal to 2 / (fan_in + fan_out) and solve for a.",
-))
 
 
 def _kaiming_std(shape: tuple[int, ...], a: float = 0.0) -> float:
@@ -198,4 +158,68 @@ register(Exercise(
                 "output y^l, giving the next layer's input x^(l+1) = f(y^l)"),
     ],
     hint="Loop over the weights: y = x @ W; record y.var() (over all B * C_out entries); x = f(y).",
+))
+
+
+def _sigmoid_variances(v1: float, gain2: float, depth: int) -> tuple[Array, float]:
+    # E[sigma(y)^2] = 1/4 + Var(y)/16 + O(Var^2) for y symmetric about 0, so
+    # v_(l+1) = g^2 (1/4 + v_l / 16), with fixed point v* = (g^2 / 4) / (1 - g^2 / 16).
+    v = np.empty(int(depth))
+    v[0] = v1
+    for l in range(1, int(depth)):
+        v[l] = gain2 * (0.25 + v[l - 1] / 16.0)
+    return v, gain2 / 4.0 / (1.0 - gain2 / 16.0)
+
+
+def _sigmoid_with(mean2: float = 0.25, slope2: float = 1.0 / 16.0, shift: bool = False):
+    def wrong(v1, gain2, depth):
+        v = np.empty(int(depth))
+        prev = v1
+        for l in range(int(depth)):
+            if l > 0 or shift:
+                prev = gain2 * (mean2 + prev * slope2)
+            v[l] = prev
+        denominator = 1.0 - gain2 * slope2
+        star = gain2 * mean2 / denominator if denominator > 0 else math.inf
+        return v, star
+    return wrong
+
+
+def _sigmoid_case(rng: np.random.Generator) -> tuple[float, float, int]:
+    return (float(rng.uniform(0.0, 3.0)), float(rng.uniform(0.05, 15.0)),
+            int(rng.integers(2, 40)))
+
+
+register(Exercise(
+    id="ch09-sigmoid-variances",
+    function="sigmoid_variances",
+    points=3,
+    summary="return (v, v_star): the linearised Var(y^l), l = 1..depth, of a sigmoid network "
+            "with n Var(W) = gain2, and the fixed point of the recursion",
+    public=[
+        ("LeCun gain g^2 = 1, v_1 = 1, 5 layers", lambda rng: (1.0, 1.0, 5)),
+        ("the small N(0, 0.01^2) at width 256: g^2 = 0.0256", lambda rng: (0.0256, 0.0256, 4)),
+        ("a large gain g^2 = 8, starting at 0", lambda rng: (0.0, 8.0, 6)),
+        ("depth 1: only v_1", lambda rng: (0.7, 2.0, 1)),
+    ],
+    hidden=_sigmoid_case,
+    n_hidden=8,
+    reference=_sigmoid_variances,
+    output_names=("v", "v_star"),
+    mistakes=[
+        Mistake(_sigmoid_with(mean2=0.0),
+                "you used Var(x) instead of E[x^2]: the sigmoid's outputs do not have mean zero, "
+                "and E[x^2] = E[x]^2 + Var(x)"),
+        Mistake(_sigmoid_with(mean2=0.5),
+                "the mean of sigma(y) enters E[x^2] squared"),
+        Mistake(_sigmoid_with(slope2=0.25),
+                "to first order Var(sigma(y)) is Var(y) times the SQUARE of the slope sigma'(0); "
+                "compute sigma'(0) from sigma' = sigma (1 - sigma)"),
+        Mistake(_sigmoid_with(shift=True),
+                "v[0] is v_1 itself, the variance of the first layer's pre-activation; the "
+                "recursion starts from it (v[1] = g^2 (1/4 + v[0]/16))"),
+    ],
+    hint="Expand sigma(y) = sigma(0) + sigma'(0) y + O(y^3), take E[sigma(y)^2] for y "
+         "symmetric about 0, and use Var(y^(l+1)) = n Var(W) E[(x^(l+1))^2]. The fixed point "
+         "is the v with v_(l+1) = v_l = v.",
 ))

@@ -8,7 +8,10 @@ To avoid the classic "passes in my notebook, fails on the grader", the check
 first re-runs the source of the student's exercise cell in a clean namespace,
 as the grader will, and tests the function defined there. A function that only
 works because of a variable defined elsewhere in the notebook is reported as
-such, with the name it is missing.
+such, with the name it is missing. The re-run sees ``mlcourse`` as the
+grader's sandbox does (only the exercise's ``sandbox_modules``), runs the cells
+of the parts the exercise ``requires`` first, and calls the exercise's
+``driver`` when it has one, so the check and the grader agree.
 """
 
 from __future__ import annotations
@@ -20,8 +23,9 @@ import re
 from dataclasses import dataclass
 from typing import Any, Callable
 
-from .exercise import get_exercise
+from .exercise import Exercise, get_exercise, required_chain
 from .judge import NOT_ATTEMPTED, PASS, CaseResult, judge, run_case_in_process
+from .library import guarded_builtins
 from .notebook import PREAMBLE, strip_magics
 
 
@@ -34,6 +38,7 @@ class CheckResult:
     results: list[CaseResult]
     note: str = ""
     points: float = 0.0
+    weights: tuple[float, ...] = ()
 
     @property
     def passed(self) -> bool:
@@ -50,7 +55,14 @@ class CheckResult:
         if self.passed:
             return (f"{self.exercise_id}: all {n_pass} public tests passed. "
                     f"The grader also runs hidden random tests worth {self.points:g} points.")
-        return f"{self.exercise_id}: {n_pass} of {len(self.results)} public tests passed."
+        text = f"{self.exercise_id}: {n_pass} of {len(self.results)} public tests passed."
+        weights = self.weights or (1.0,) * len(self.results)
+        total = sum(weights)
+        if n_pass and total > 0:
+            share = self.points * sum(w for r, w in zip(self.results, weights) if r.passed) / total
+            text += (f" Points are shared among the tests: these would earn {share:.3g} of "
+                     f"{self.points:g}.")
+        return text
 
     def __repr__(self) -> str:
         lines = [self.headline()]
@@ -86,54 +98,111 @@ def check(exercise_id: str, function: Callable[..., Any] | None) -> CheckResult:
     ----------
     exercise_id : str
         The id written in the exercise cell's metadata, e.g. ``"ch05-linear-backward"``.
-    function : callable
-        The function the exercise cell defines.
+    function : callable, class or value
+        What the exercise cell defines: a function, or for an exercise with a
+        driver, a class or a value (e.g. a number from an experiment).
     """
     exercise = get_exercise(exercise_id)
     cases = exercise.public_cases()
-    if not callable(function):
+    weights = tuple(c.weight for c in cases)
+    if not callable(function) and not exercise.driver:
         note = f"expected the function {exercise.function}, got {type(function).__name__}"
         results = [CaseResult(c.label, False, "error", note) for c in cases]
-        return CheckResult(exercise_id, exercise.function, results, note, exercise.points)
-    clean, note = _as_the_grader_sees_it(function, exercise.function, exercise.setup)
-    target = clean if clean is not None else function
+        return CheckResult(exercise_id, exercise.function, results, note, exercise.points, weights)
+    clean, note = _as_the_grader_sees_it(function, exercise)
+    if note == _NOT_ATTEMPTED:
+        results = [CaseResult(c.label, False, NOT_ATTEMPTED, "not attempted yet") for c in cases]
+        return CheckResult(exercise_id, exercise.function, results, "", exercise.points, weights)
+    answer = clean if clean is not _UNSET else function
+    target = answer
+    if exercise.driver:
+        try:
+            drive = _load_driver(exercise)
+        except Exception as exc:  # the course author's driver is broken
+            note = f"the exercise's driver does not load ({type(exc).__name__}: {exc})"
+            results = [CaseResult(c.label, False, "error", note) for c in cases]
+            return CheckResult(exercise_id, exercise.function, results, note, exercise.points,
+                               weights)
+        target = lambda *args: drive(answer, *args)  # noqa: E731
     results = [judge(exercise, c, run_case_in_process(target, c)) for c in cases]
-    return CheckResult(exercise_id, exercise.function, results, note, exercise.points)
+    return CheckResult(exercise_id, exercise.function, results, note, exercise.points, weights)
 
 
-def _as_the_grader_sees_it(function: Callable[..., Any], name: str,
-                           setup: str) -> tuple[Callable[..., Any] | None, str]:
-    """Re-run the latest cell that defined ``name`` in a clean namespace.
+_UNSET = object()
+_NOT_ATTEMPTED = "\0not attempted"
 
-    Returns the freshly defined function (or None when the cell source cannot
-    be found, e.g. outside IPython) and a note when the cell does not stand on
-    its own.
+
+def _load_driver(exercise: Exercise) -> Callable[..., Any]:
+    namespace: dict[str, Any] = {"__name__": "__driver__"}
+    exec(compile(PREAMBLE + exercise.setup + "\n" + exercise.driver, "<driver>", "exec"), namespace)
+    return namespace["_drive"]
+
+
+def _as_the_grader_sees_it(function: Any, exercise: Exercise) -> tuple[Any, str]:
+    """Re-run the latest cell that defined the exercise's name in a clean namespace.
+
+    The namespace sees ``mlcourse`` as the sandbox does, and the cells of the
+    parts the exercise requires run first. Returns the freshly defined object
+    (``_UNSET`` when the cell source cannot be found, e.g. outside IPython) and
+    a note when the cell does not stand on its own.
     """
-    source = _latest_cell_defining(name)
+    name = exercise.function
+    source = _latest_cell_defining(name, any_kind=bool(exercise.driver))
     if source is None:
-        return None, ""
-    namespace: dict[str, Any] = {"__name__": "__exercise_check__"}
+        return _UNSET, ""
     try:
-        with contextlib.redirect_stdout(io.StringIO()):
-            exec(compile(PREAMBLE + setup, "<grader setup>", "exec"), namespace)
-            exec(compile(strip_magics(source), "<exercise cell>", "exec"), namespace)
-    except NameError as exc:
-        return None, (f"the exercise cell does not run on its own ({exc}); the grader runs only "
-                      "that cell, so import or define everything it needs inside it")
-    except Exception as exc:
-        return None, (f"the exercise cell raises {type(exc).__name__} when run on its own: {exc}")
-    clean = namespace.get(name)
-    if not callable(clean):
-        return None, f"the exercise cell does not define {name} when run on its own"
-    missing = _free_globals(clean, namespace)
+        parts = required_chain(exercise)
+    except (KeyError, ValueError) as exc:
+        return _UNSET, f"the exercise's required parts are misconfigured: {exc}"
+    namespace: dict[str, Any] = {"__name__": "__exercise_check__",
+                                 "__builtins__": guarded_builtins(exercise.sandbox_modules)}
+    cells = []
+    for part in parts:
+        part_source = _latest_cell_defining(part.function, any_kind=bool(part.driver))
+        if part_source is None:
+            return _UNSET, (f"this part builds on {part.id}: run its cell (defining "
+                            f"{part.function}) first; the grader runs it before this one")
+        cells.append((f"the cell of {part.id}", part_source))
+    cells.append(("the exercise cell", source))
+    with contextlib.redirect_stdout(io.StringIO()):
+        try:
+            exec(compile(PREAMBLE + exercise.setup, "<grader setup>", "exec"), namespace)
+        except Exception as exc:
+            return _UNSET, f"the exercise's setup fails: {type(exc).__name__}: {exc}"
+        for where, text in cells:
+            try:
+                exec(compile(strip_magics(text), f"<{where}>", "exec"), namespace)
+            except NotImplementedError:
+                if where == "the exercise cell":
+                    return _UNSET, _NOT_ATTEMPTED
+                return _UNSET, f"{where} still raises NotImplementedError: solve that part first"
+            except NameError as exc:
+                return _UNSET, (f"{where} does not run on its own ({exc}); the grader runs only "
+                                "the exercise cells, so import or define everything it needs "
+                                "inside it")
+            except ImportError as exc:
+                allowed = ", ".join(exercise.sandbox_modules) or "nothing from mlcourse"
+                return _UNSET, (f"{where} raises {type(exc).__name__} when run as the grader "
+                                f"runs it: {exc}. The grader's sandbox has only NumPy and the "
+                                f"standard library, and this exercise may import {allowed}")
+            except Exception as exc:
+                return _UNSET, f"{where} raises {type(exc).__name__} when run on its own: {exc}"
+    if name not in namespace:
+        return _UNSET, f"the exercise cell does not define {name} when run on its own"
+    clean = namespace[name]
+    if not exercise.driver and not callable(clean):
+        return _UNSET, f"the exercise cell does not define {name} when run on its own"
+    missing = _free_globals(clean, namespace) if callable(clean) else set()
     if missing:
-        return None, (f"{name} uses {', '.join(sorted(missing))} from elsewhere in the notebook; "
+        return _UNSET, (f"{name} uses {', '.join(sorted(missing))} from elsewhere in the notebook; "
                       "the grader runs only the exercise cell, so define or import "
                       f"{'it' if len(missing) == 1 else 'them'} inside that cell")
     return clean, ""
 
 
-def _latest_cell_defining(name: str) -> str | None:
+def _latest_cell_defining(name: str, any_kind: bool = False) -> str | None:
+    """The latest cell run that defines the function ``name`` (or, with ``any_kind``, the class
+    or the variable ``name``)."""
     try:
         from IPython import get_ipython
     except ImportError:
@@ -142,7 +211,11 @@ def _latest_cell_defining(name: str) -> str | None:
     if shell is None:
         return None
     history = shell.user_ns.get("In") or []
-    pattern = re.compile(rf"^\s*def\s+{re.escape(name)}\s*\(", re.MULTILINE)
+    if any_kind:
+        pattern = re.compile(rf"^\s*(?:def|class)\s+{re.escape(name)}\b"
+                             rf"|^{re.escape(name)}\s*(?::[^=\n]*)?=(?!=)", re.MULTILINE)
+    else:
+        pattern = re.compile(rf"^\s*def\s+{re.escape(name)}\s*\(", re.MULTILINE)
     for source in reversed(history):
         if isinstance(source, str) and pattern.search(source):
             return source

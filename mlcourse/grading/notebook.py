@@ -14,7 +14,9 @@ from __future__ import annotations
 
 import copy
 import json
+import os
 import re
+import stat
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -31,66 +33,125 @@ _MAGIC = re.compile(r"^\s*[%!]")
 PREAMBLE = "import math\nimport numpy as np\n"
 
 
+MAX_NOTEBOOK_BYTES = 50 * 1024 * 1024
+MAX_CELL_CHARS = 1024 * 1024
+
+
 class NotebookError(ValueError):
     """A file that is not a readable notebook."""
 
 
 @dataclass(frozen=True)
 class ExerciseCell:
-    """The source of one exercise cell and where it sits."""
+    """The source of one exercise cell and where it sits (or why it cannot be used)."""
 
     exercise_id: str
     index: int
     source: str
+    error: str = ""
 
 
 def read_notebook(path: str | Path) -> dict[str, Any]:
-    """Load a notebook as plain JSON, raising :class:`NotebookError` with a reason."""
+    """Load a notebook as plain JSON, raising :class:`NotebookError` with a reason.
+
+    Only a regular file of at most ``MAX_NOTEBOOK_BYTES`` is read (no FIFO, device or link),
+    and any JSON, however malformed or deeply nested, gives a NotebookError, never a crash.
+    """
     path = Path(path)
     try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise NotebookError(f"cannot read {path.name}: {exc}") from exc
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_NOFOLLOW", 0))
+    except OSError as exc:
+        raise NotebookError(f"cannot read {path.name}: {exc.strerror or exc}") from None
+    try:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
+            raise NotebookError(f"{path.name} is not a regular file")
+        if info.st_size > MAX_NOTEBOOK_BYTES:
+            raise NotebookError(f"{path.name} is {info.st_size >> 20} MB; a submission may be at "
+                                f"most {MAX_NOTEBOOK_BYTES >> 20} MB (clear large outputs)")
+        with os.fdopen(fd, "rb", closefd=False) as fh:
+            data = fh.read(MAX_NOTEBOOK_BYTES + 1)
+    finally:
+        os.close(fd)
+    if len(data) > MAX_NOTEBOOK_BYTES:
+        raise NotebookError(f"{path.name} is larger than {MAX_NOTEBOOK_BYTES >> 20} MB")
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise NotebookError(f"{path.name} is not UTF-8 text ({exc.reason} at byte {exc.start})") from None
     try:
         nb = json.loads(text)
     except json.JSONDecodeError as exc:
         raise NotebookError(
             f"{path.name} is not valid notebook JSON (line {exc.lineno}, column {exc.colno}: "
             f"{exc.msg}); was it edited outside Jupyter or truncated?"
-        ) from exc
+        ) from None
+    except (RecursionError, ValueError, MemoryError) as exc:
+        raise NotebookError(f"{path.name} cannot be read as a notebook ({type(exc).__name__})") from None
     if not isinstance(nb, dict) or not isinstance(nb.get("cells"), list):
         raise NotebookError(f"{path.name} is JSON but not a notebook (no list of cells)")
     return nb
 
 
 def cell_source(cell: dict[str, Any]) -> str:
+    """A cell's source as text.
+
+    Raises
+    ------
+    NotebookError
+        The source is neither a string nor a list of strings.
+    """
     source = cell.get("source", "")
-    return "".join(source) if isinstance(source, list) else str(source)
+    if isinstance(source, str):
+        return source
+    if isinstance(source, list) and all(isinstance(line, str) for line in source):
+        return "".join(source)
+    raise NotebookError(f"the cell's source is a {type(source).__name__}"
+                        + (" holding non-text items" if isinstance(source, list) else "")
+                        + ", not text (a string or a list of strings)")
+
+
+def _metadata(cell: dict[str, Any]) -> dict[str, Any]:
+    meta = cell.get("metadata", {})
+    return meta if isinstance(meta, dict) else {}
 
 
 def cell_tags(cell: dict[str, Any]) -> list[str]:
-    tags = cell.get("metadata", {}).get("tags", [])
+    tags = _metadata(cell).get("tags", [])
     return [t for t in tags if isinstance(t, str)] if isinstance(tags, list) else []
 
 
 def exercise_id_of(cell: dict[str, Any]) -> str | None:
     """The exercise id in a cell's metadata, if the cell is an exercise cell."""
-    if cell.get("cell_type") != "code":
+    if not isinstance(cell, dict) or cell.get("cell_type") != "code":
         return None
-    meta = cell.get("metadata", {})
-    value = meta.get("mlcourse", {}).get("exercise") if isinstance(meta.get("mlcourse"), dict) else None
+    meta = _metadata(cell).get("mlcourse")
+    value = meta.get("exercise") if isinstance(meta, dict) else None
     return value if isinstance(value, str) else None
 
 
 def exercise_cells(nb: dict[str, Any]) -> dict[str, ExerciseCell]:
-    """Exercise cells by id; when a student duplicated a cell, the last one counts."""
+    """Exercise cells by id; when a student duplicated a cell, the last one counts.
+
+    A cell whose source is not text, or too long, is kept with an ``error`` instead of source.
+    """
     found: dict[str, ExerciseCell] = {}
     for i, cell in enumerate(nb["cells"]):
         if not isinstance(cell, dict):
             continue
         ex_id = exercise_id_of(cell)
-        if ex_id is not None:
-            found[ex_id] = ExerciseCell(ex_id, i, strip_magics(cell_source(cell)))
+        if ex_id is None:
+            continue
+        try:
+            source = cell_source(cell)
+        except NotebookError as exc:
+            found[ex_id] = ExerciseCell(ex_id, i, "", f"exercise cell {i + 1}: {exc}")
+            continue
+        if len(source) > MAX_CELL_CHARS:
+            found[ex_id] = ExerciseCell(ex_id, i, "", f"exercise cell {i + 1} is longer than "
+                                        f"{MAX_CELL_CHARS} characters")
+            continue
+        found[ex_id] = ExerciseCell(ex_id, i, strip_magics(source))
     return found
 
 
@@ -113,11 +174,19 @@ def strip_magics(source: str) -> str:
 
 def cells_defining(nb: dict[str, Any], function: str) -> list[int]:
     """Indices of code cells that define ``function`` (to help a student find a lost tag)."""
-    pattern = re.compile(rf"^\s*def\s+{re.escape(function)}\s*\(", re.MULTILINE)
-    return [
-        i for i, cell in enumerate(nb["cells"])
-        if isinstance(cell, dict) and cell.get("cell_type") == "code" and pattern.search(cell_source(cell))
-    ]
+    pattern = re.compile(rf"^\s*(?:def|class)\s+{re.escape(function)}\b|^{re.escape(function)}\s*=",
+                         re.MULTILINE)
+    found = []
+    for i, cell in enumerate(nb["cells"]):
+        if not (isinstance(cell, dict) and cell.get("cell_type") == "code"):
+            continue
+        try:
+            source = cell_source(cell)
+        except NotebookError:
+            continue
+        if len(source) <= MAX_CELL_CHARS and pattern.search(source):
+            found.append(i)
+    return found
 
 
 def solution_lines(source: str) -> list[str]:
