@@ -1,9 +1,9 @@
-"""Fully connected layers: ``Linear`` (Y = X W + b) and ``Flatten``.
+"""Layers: ``Linear`` (Y = X W + b), ``Flatten`` and the skip connection ``Residual``.
 
 See Also
 --------
 Chapter 2 (multi-layer perceptrons) derives the shapes; chapter 5 derives
-the backward pass.
+the backward pass; chapter 11 adds residual connections.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from numpy.typing import NDArray
 from .validation import as_float_array, as_generator, check_int, check_ndim
 from .module import Module, Parameter
 
-__all__ = ["Linear", "Flatten"]
+__all__ = ["Flatten", "Linear", "Residual"]
 
 
 class Linear(Module):
@@ -193,3 +193,63 @@ class Flatten(Module):
     def backward(self, grad_output: NDArray) -> NDArray:
         self._require_cache(self._shape)
         return grad_output.reshape(self._shape)  # (B, d1, d2, ...)
+
+
+class Residual(Module):
+    """A skip connection around a block: ``y = x + block(x)``.
+
+    Parameters
+    ----------
+    block : Module
+        Any module whose output has the shape of its input.
+
+    Notes
+    -----
+    By the chain rule, with the identity path and the block's path adding up
+    (a variable used twice),
+
+    .. math::
+        \\frac{\\partial L}{\\partial x} = g + J_f(x)^\\top g, \\qquad g = \\frac{\\partial L}{\\partial y},
+
+    i.e. ``g + block.backward(g)``. The identity term passes the upstream
+    gradient unchanged, which is why gradients stay alive through many
+    residual blocks (He, Zhang, Ren and Sun, "Deep Residual Learning for Image
+    Recognition", CVPR 2016).
+    """
+
+    def __init__(self, block: Module) -> None:
+        super().__init__()
+        if not isinstance(block, Module):
+            raise TypeError(f"Residual expects a Module to wrap, got {type(block).__name__}")
+        fan_in, fan_out = getattr(block, "in_features", None), getattr(block, "out_features", None)
+        if fan_in is not None and fan_out is not None and fan_in != fan_out:
+            raise ValueError(f"Residual: x + block(x) needs equal input and output sizes, but "
+                             f"{type(block).__name__} maps {fan_in} features to {fan_out}")
+        self.block = block
+        self._cache: tuple[int, ...] | None = None
+
+    def forward(self, x: NDArray) -> NDArray:
+        """Return ``x + block(x)``.
+
+        Parameters
+        ----------
+        x : ndarray of shape (B, ...)
+
+        Returns
+        -------
+        ndarray of the shape of x
+        """
+        out = self.block(x)
+        if np.shape(out) != np.shape(x):
+            raise ValueError(f"Residual: the block maps shape {np.shape(x)} to {np.shape(out)}; "
+                             "x + block(x) needs the block to keep the shape")
+        self._cache = np.shape(x)
+        return x + out  # (B, ...)
+
+    def backward(self, grad_output: NDArray) -> NDArray:
+        """Return ``grad_output + block.backward(grad_output)``."""
+        self._require_cache(self._cache)
+        if grad_output.shape != self._cache:
+            raise ValueError(f"Residual.backward expected grad_output of shape {self._cache}, "
+                             f"got {grad_output.shape}")
+        return grad_output + self.block.backward(grad_output)  # (B, ...)

@@ -561,3 +561,57 @@ def plot_function_and_derivative(
     _label(ax, "x", None, name)
     ax.legend(loc="best")
     return ax
+
+
+def plot_history(history: Any, ax: Any = None, metrics: Sequence[str] | str | None = None) -> list[Any]:
+    """Draw a training run's curves against the epoch, one panel per quantity.
+
+    Parameters
+    ----------
+    history : History
+        What :func:`mlcourse.train.fit` returned.
+    ax : matplotlib Axes or sequence of Axes, optional
+        Where to draw; one Axes per panel. A new figure is made otherwise.
+    metrics : str or sequence of str, optional
+        The panels, e.g. ``["loss", "accuracy", "lr"]``; the validation
+        curve ``val_<name>`` is added when recorded. Default: the loss and
+        every recorded metric.
+
+    Returns
+    -------
+    list of Axes
+    """
+    import matplotlib.pyplot as plt
+
+    if metrics is None:
+        skip = {"lr", "epoch_time", "penalty"}
+        metrics = [k for k in history.history if not k.startswith("val_") and k not in skip]
+    elif isinstance(metrics, str):
+        metrics = [metrics]
+    metrics = list(metrics)
+    unknown = [m for m in metrics if m not in history.history and f"val_{m}" not in history.history]
+    if unknown or not metrics:
+        raise ValueError(f"plot_history: nothing recorded for {unknown or metrics}; "
+                         f"recorded: {sorted(history.history)}")
+    if ax is None:
+        fig, axes = plt.subplots(1, len(metrics), figsize=(4.5 * len(metrics), 3.4), squeeze=False)
+        axes = list(axes[0])
+    else:
+        axes = list(np.ravel(ax)) if isinstance(ax, (list, tuple, np.ndarray)) else [ax]
+        if len(axes) != len(metrics):
+            raise ValueError(f"plot_history: got {len(axes)} Axes for {len(metrics)} panels "
+                             f"{metrics}; pass one Axes per panel or choose metrics")
+    for axis, name in zip(axes, metrics):
+        pretty = name.replace("_", " ")
+        if name in history.history:
+            axis.plot(history.epoch, history.history[name], marker="o", ms=3,
+                      label="training" if name != "lr" else "learning rate")
+        if f"val_{name}" in history.history:
+            axis.plot(history.epoch, history.history[f"val_{name}"], marker="o", ms=3, label="validation")
+        axis.set_xlabel("epoch")
+        axis.set_ylabel(pretty)
+        axis.set_title(pretty.capitalize() + (" per epoch" if name != "lr" else " schedule"))
+        axis.legend()
+        if len(history.epoch) <= 20:
+            axis.set_xticks(history.epoch)
+    return axes
