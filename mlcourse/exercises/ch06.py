@@ -2,6 +2,10 @@
 
 * ``ch06-count-updates``: how many parameter updates ``epochs`` epochs of
   mini-batches make, with and without ``drop_last``;
+* ``ch06-expected-distinct`` (a derivation the chapter does not make): the
+  expected number of distinct examples that ``k`` draws *with* replacement
+  reach among ``n``, the quantity behind "an epoch of independent draws misses
+  about 1/e of the data";
 * ``ch06-minibatch-indices``: the index batches of one shuffled epoch (every
   example exactly once); checked by its properties, since any permutation is
   a right answer;
@@ -283,4 +287,48 @@ register(Exercise(
     validate=_validate_kfold,
     hint="Shuffle 0..n-1 with np.random.default_rng(seed).permutation(n), cut it into k nearly "
          "equal parts (np.array_split), and let fold i validate on part i and train on the rest.",
+))
+
+
+
+def _expected_distinct(n: int, k: int) -> float:
+    return float(n * (1.0 - (1.0 - 1.0 / n) ** k))
+
+
+def _distinct_case(rng: np.random.Generator) -> tuple[int, int]:
+    n = int(rng.choice([1, 2, 3, 7, 10, 50, 256, 1000, 60_000]))
+    k = int(rng.choice([0, 1, 2, 5, n, 2 * n, int(rng.integers(1, 5 * n + 2))]))
+    return n, k
+
+
+register(Exercise(
+    id="ch06-expected-distinct",
+    function="expected_distinct",
+    points=2,
+    summary="return the expected number of distinct examples among n that k independent "
+            "uniform draws (with replacement) pick",
+    public=[
+        ("n = 2 examples, k = 2 draws (by hand: 1.5)", lambda rng: (2, 2)),
+        ("n = 10, k = 10", lambda rng: (10, 10)),
+        ("n = 1000, k = 1000 (one 'epoch' of independent draws)", lambda rng: (1000, 1000)),
+        ("no draws at all", lambda rng: (5, 0)),
+    ],
+    hidden=_distinct_case,
+    n_hidden=8,
+    reference=_expected_distinct,
+    rtol=1e-9,
+    atol=1e-9,
+    mistakes=[
+        Mistake(lambda n, k: float(min(n, k)),
+                "draws WITH replacement can pick the same example twice: the expected count is "
+                "smaller than min(n, k)"),
+        Mistake(lambda n, k: float(n * (1 - np.exp(-k / n))),
+                "n (1 - e^(-k/n)) is the large-n approximation; the exact expectation uses "
+                "(1 - 1/n)^k"),
+        Mistake(lambda n, k: float(n * (1.0 - 1.0 / n) ** k),
+                "that is the expected number of examples NEVER drawn; the question asks for the "
+                "ones drawn at least once"),
+    ],
+    hint="Write the count as a sum of indicators, one per example, and use linearity of "
+         "expectation: P(example i is never drawn in k draws) = (1 - 1/n)^k.",
 ))
