@@ -194,8 +194,12 @@ class Module:
         """Compute the output from the input, keeping what backward needs."""
         raise NotImplementedError(f"{type(self).__name__} does not implement forward")
 
-    def backward(self, grad_output: NDArray) -> NDArray:
-        """Add parameter gradients into ``.grad`` and return dL/d(input)."""
+    def backward(self, grad_output: NDArray) -> NDArray | None:
+        """Add parameter gradients into ``.grad`` and return dL/d(input).
+
+        A layer built not to compute dL/d(input) (``Linear(..., input_grad=False)``,
+        the first layer of a model) returns None.
+        """
         raise NotImplementedError(f"{type(self).__name__} does not implement backward")
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
@@ -440,7 +444,14 @@ class Sequential(Module):
             x = module(x)
         return x
 
-    def backward(self, grad_output: NDArray) -> NDArray:
-        for module in reversed(self._modules.values()):
-            grad_output = module.backward(grad_output)
-        return grad_output
+    def backward(self, grad_output: NDArray | None) -> NDArray | None:
+        grad: NDArray | None = grad_output
+        for name, module in reversed(self._modules.items()):
+            if grad is None:
+                raise ValueError(
+                    f"Sequential.backward: the layer after position {name} returned no input "
+                    "gradient (it was built with input_grad=False), but the layers before it "
+                    "need one; only the first layer of a model may skip it"
+                )
+            grad = module.backward(grad)
+        return grad

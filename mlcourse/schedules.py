@@ -39,7 +39,6 @@ import bisect
 import copy
 import math
 from collections import Counter
-from numbers import Real
 from typing import Any, Callable, Iterable, Sequence
 
 import numpy as np
