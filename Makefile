@@ -14,7 +14,7 @@ ONE_THREAD := OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1 MKL_NUM_THREADS=1 PYTHONH
 NBCHECK := $(PY) -m pytest -p no:cacheprovider -p tools.nbcheck --nbcheck
 NB_WORKERS := $(if $(filter 1,$(words $(NOTEBOOKS))),0,2)
 
-.PHONY: help venv lock lab lab-authors test unit notebooks-test notebooks portability release book e2e bench clean
+.PHONY: help venv lock lab lab-authors test unit lint notebooks-test notebooks portability release book e2e bench clean
 
 help:
 	@echo "make lab    - create .venv, install the course, open JupyterLab on your notebooks"
@@ -87,6 +87,12 @@ book: $(STAMP)
 # Real-browser tests (tests/e2e, marker e2e) of the built book (`make book` first) and JupyterLab.
 e2e: $(STAMP)
 	$(PY) -m pytest -p no:cacheprovider -m e2e tests/e2e $(E2E_ARGS)
+
+# ruff (lint and format check) and mypy on the library; configured in pyproject.toml
+lint: $(STAMP)
+	$(VENV)/bin/ruff check mlcourse
+	$(VENV)/bin/ruff format --check mlcourse
+	$(VENV)/bin/mypy
 
 bench: $(STAMP)
 	$(PY) benchmarks/bench_mnist_epoch.py

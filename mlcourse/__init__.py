@@ -83,9 +83,28 @@ _EXPORTS: dict[str, str] = {
 }
 
 _SUBMODULES = {
-    "module", "layers", "activations", "functional", "losses", "gradcheck", "autograd", "init",
-    "optim", "schedules", "regularization", "normalization", "data", "train", "callbacks",
-    "history", "metrics", "io", "plotting", "widgets", "grading", "validation",
+    "module",
+    "layers",
+    "activations",
+    "functional",
+    "losses",
+    "gradcheck",
+    "autograd",
+    "init",
+    "optim",
+    "schedules",
+    "regularization",
+    "normalization",
+    "data",
+    "train",
+    "callbacks",
+    "history",
+    "metrics",
+    "io",
+    "plotting",
+    "widgets",
+    "grading",
+    "validation",
 }
 
 __all__ = sorted(_EXPORTS) + sorted(_SUBMODULES)

@@ -58,8 +58,15 @@ class Value:
 
     __slots__ = ("data", "grad", "op", "label", "parents", "_local_grads")
 
-    def __init__(self, data: Any, label: str = "", *, _parents: tuple["Value", ...] = (),
-                 _op: str = "", _local_grads: tuple[float, ...] = ()) -> None:
+    def __init__(
+        self,
+        data: Any,
+        label: str = "",
+        *,
+        _parents: tuple["Value", ...] = (),
+        _op: str = "",
+        _local_grads: tuple[float, ...] = (),
+    ) -> None:
         if isinstance(data, Value):
             raise TypeError("Value(data): data is already a Value; use it directly")
         if isinstance(data, bool) or not isinstance(data, Real):
@@ -84,25 +91,35 @@ class Value:
     def __add__(self, other: Any) -> "Value":
         other = self._lift(other, "+")
         # ∂(a + b)/∂a = 1, ∂(a + b)/∂b = 1
-        return Value(self.data + other.data, _parents=(self, other), _op="+", _local_grads=(1.0, 1.0))
+        return Value(
+            self.data + other.data, _parents=(self, other), _op="+", _local_grads=(1.0, 1.0)
+        )
 
     def __mul__(self, other: Any) -> "Value":
         other = self._lift(other, "*")
         # ∂(a·b)/∂a = b, ∂(a·b)/∂b = a
-        return Value(self.data * other.data, _parents=(self, other), _op="*",
-                     _local_grads=(other.data, self.data))
+        return Value(
+            self.data * other.data,
+            _parents=(self, other),
+            _op="*",
+            _local_grads=(other.data, self.data),
+        )
 
     def __pow__(self, exponent: Any) -> "Value":
         if isinstance(exponent, Value):
             return self._pow_value(exponent)
         if isinstance(exponent, bool) or not isinstance(exponent, Real):
-            raise TypeError(f"Value ** {type(exponent).__name__}: the exponent must be a number or a Value")
+            raise TypeError(
+                f"Value ** {type(exponent).__name__}: the exponent must be a number or a Value"
+            )
         k = float(exponent)
         a = self.data
         if a == 0.0 and k < 0:
             raise ZeroDivisionError(f"0 ** {k:g} is undefined (division by zero)")
         if a < 0 and not k.is_integer():
-            raise ValueError(f"({a:g}) ** {k:g}: a negative number to a non-integer power is not real")
+            raise ValueError(
+                f"({a:g}) ** {k:g}: a negative number to a non-integer power is not real"
+            )
         # ∂(aᵏ)/∂a = k·aᵏ⁻¹: 0 for k = 0 (a⁰ = 1 is constant, also at a = 0, as in
         # PyTorch), infinite at a = 0 for 0 < k < 1
         if k == 0:
@@ -116,11 +133,17 @@ class Value:
     def _pow_value(self, exponent: "Value") -> "Value":
         a, b = self.data, exponent.data
         if a <= 0:
-            raise ValueError(f"({a:g}) ** Value: a Value exponent needs a positive base (aᵇ = exp(b·log a))")
+            raise ValueError(
+                f"({a:g}) ** Value: a Value exponent needs a positive base (aᵇ = exp(b·log a))"
+            )
         out = a**b
         # ∂(aᵇ)/∂a = b·aᵇ⁻¹, ∂(aᵇ)/∂b = aᵇ·log a
-        return Value(out, _parents=(self, exponent), _op="**",
-                     _local_grads=(b * a ** (b - 1), out * math.log(a)))
+        return Value(
+            out,
+            _parents=(self, exponent),
+            _op="**",
+            _local_grads=(b * a ** (b - 1), out * math.log(a)),
+        )
 
     def __rpow__(self, base: Any) -> "Value":
         return self._lift(base, "**")._pow_value(self)
@@ -154,14 +177,18 @@ class Value:
         try:
             out = math.exp(self.data)
         except OverflowError:
-            raise OverflowError(f"exp({self.data:g}) overflows a float (limit about exp(709))") from None
+            raise OverflowError(
+                f"exp({self.data:g}) overflows a float (limit about exp(709))"
+            ) from None
         return Value(out, _parents=(self,), _op="exp", _local_grads=(out,))
 
     def log(self) -> "Value":
         """Natural logarithm; ∂/∂x = 1/x. Defined for x > 0 only."""
         if self.data <= 0:
             raise ValueError(f"log of a non-positive number: log({self.data:g}) is undefined")
-        return Value(math.log(self.data), _parents=(self,), _op="log", _local_grads=(1.0 / self.data,))
+        return Value(
+            math.log(self.data), _parents=(self,), _op="log", _local_grads=(1.0 / self.data,)
+        )
 
     def tanh(self) -> "Value":
         """tanh(x); ∂/∂x = 1 − tanh²(x)."""
@@ -177,7 +204,9 @@ class Value:
     def relu(self) -> "Value":
         """max(0, x); ∂/∂x = 1 for x > 0, else 0."""
         x = self.data
-        return Value(max(x, 0.0), _parents=(self,), _op="relu", _local_grads=(1.0 if x > 0 else 0.0,))
+        return Value(
+            max(x, 0.0), _parents=(self,), _op="relu", _local_grads=(1.0 if x > 0 else 0.0,)
+        )
 
     def topological_order(self) -> list["Value"]:
         """Every node this value depends on, each after all of its operands (self last).
@@ -242,4 +271,3 @@ class Value:
         label = f", label={self.label!r}" if self.label else ""
         op = f", op={self.op!r}" if self.op else ""
         return f"Value(data={self.data:.6g}, grad={self.grad:.6g}{op}{label})"
-

@@ -13,7 +13,8 @@ from __future__ import annotations
 
 import math
 from collections import OrderedDict
-from typing import TYPE_CHECKING, Mapping
+from collections.abc import Mapping
+from typing import TYPE_CHECKING
 
 from numpy.typing import NDArray
 
@@ -161,9 +162,15 @@ class EarlyStopping(Callback):
 
     def on_epoch_end(self, epoch: int, logs: Mapping[str, float], model: Module) -> bool:
         if self.monitor not in logs:
-            hint = " pass val_data to fit, or monitor='loss'" if self.monitor.startswith("val_") else ""
-            raise KeyError(f"EarlyStopping monitors {self.monitor!r}, but fit reports only "
-                           f"{sorted(logs)};{hint}")
+            hint = (
+                " pass val_data to fit, or monitor='loss'"
+                if self.monitor.startswith("val_")
+                else ""
+            )
+            raise KeyError(
+                f"EarlyStopping monitors {self.monitor!r}, but fit reports only "
+                f"{sorted(logs)};{hint}"
+            )
         return self.update(logs[self.monitor], model, epoch)
 
     def on_train_end(self, model: Module, history: History) -> None:
@@ -171,5 +178,7 @@ class EarlyStopping(Callback):
             self.restore(model)
 
     def __repr__(self) -> str:
-        return (f"EarlyStopping(monitor={self.monitor!r}, patience={self.patience}, "
-                f"min_delta={self.min_delta}, mode={self.mode!r}, best_epoch={self.best_epoch})")
+        return (
+            f"EarlyStopping(monitor={self.monitor!r}, patience={self.patience}, "
+            f"min_delta={self.min_delta}, mode={self.mode!r}, best_epoch={self.best_epoch})"
+        )

@@ -23,17 +23,25 @@ from __future__ import annotations
 import copy
 import math
 import warnings
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from typing import Any, Callable, Iterator
+from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
 
+from .losses import Loss
 from .module import Module
 
 __all__ = [
-    "GradientCheckError", "GradientComparison", "GradientReport", "numerical_gradient",
-    "numerical_gradient_array", "rel_error", "check_module_gradients", "check_loss_gradients",
+    "GradientCheckError",
+    "GradientComparison",
+    "GradientReport",
+    "numerical_gradient",
+    "numerical_gradient_array",
+    "rel_error",
+    "check_module_gradients",
+    "check_loss_gradients",
 ]
 
 Array = NDArray[np.floating]
@@ -46,7 +54,9 @@ class GradientCheckError(AssertionError):
 def _check_float_input(x: Any, who: str) -> None:
     if not isinstance(x, np.ndarray) or not np.issubdtype(x.dtype, np.floating):
         got = f"dtype {x.dtype}" if isinstance(x, np.ndarray) else type(x).__name__
-        raise TypeError(f"{who}: x must be a floating-point ndarray (it is perturbed in place), got {got}")
+        raise TypeError(
+            f"{who}: x must be a floating-point ndarray (it is perturbed in place), got {got}"
+        )
     if x.dtype != np.float64:
         warnings.warn(
             f"{who}: x has dtype {x.dtype}; central differences with h=1e-5 are only accurate in "
@@ -102,8 +112,9 @@ def numerical_gradient(f: Callable[[Array], Any], x: Array, h: float = 1e-5) -> 
     return grad
 
 
-def numerical_gradient_array(f: Callable[[Array], NDArray], x: Array, grad_output: NDArray,
-                             h: float = 1e-5) -> Array:
+def numerical_gradient_array(
+    f: Callable[[Array], NDArray], x: Array, grad_output: NDArray, h: float = 1e-5
+) -> Array:
     """Central-difference gradient of an array-valued ``f`` against an upstream gradient.
 
     Parameters
@@ -185,8 +196,10 @@ class GradientComparison:
     numeric: float
 
     def __str__(self) -> str:
-        return (f"{self.name}: relative error {self.rel_error:.2e}; worst entry at index {self.index}: "
-                f"analytic {self.analytic:.8g}, numeric {self.numeric:.8g}")
+        return (
+            f"{self.name}: relative error {self.rel_error:.2e}; worst entry at index {self.index}: "
+            f"analytic {self.analytic:.8g}, numeric {self.numeric:.8g}"
+        )
 
 
 class GradientReport(dict):
@@ -207,7 +220,9 @@ class GradientReport(dict):
 
     def __str__(self) -> str:
         lines = [f"gradient check (tol {self.tol:.0e}):"]
-        lines += [f"  {'ok  ' if c.rel_error <= self.tol else 'FAIL'} {c}" for c in self.details.values()]
+        lines += [
+            f"  {'ok  ' if c.rel_error <= self.tol else 'FAIL'} {c}" for c in self.details.values()
+        ]
         return "\n".join(lines)
 
 
@@ -220,10 +235,11 @@ def _compare(name: str, analytic: NDArray, numeric: NDArray) -> GradientComparis
     if analytic.size == 0:
         return GradientComparison(name, 0.0, (), 0.0, 0.0)
     diff = np.abs(analytic - numeric)
-    worst = np.unravel_index(int(np.argmax(np.where(np.isnan(diff), np.inf, diff))), diff.shape)
-    worst = tuple(int(i) for i in worst)
-    return GradientComparison(name, rel_error(analytic, numeric), worst,
-                              float(analytic[worst]), float(numeric[worst]))
+    flat = int(np.argmax(np.where(np.isnan(diff), np.inf, diff)))
+    worst = tuple(int(i) for i in np.unravel_index(flat, diff.shape))
+    return GradientComparison(
+        name, rel_error(analytic, numeric), worst, float(analytic[worst]), float(numeric[worst])
+    )
 
 
 def _finish(comparisons: list[GradientComparison], tol: float, what: str) -> GradientReport:
@@ -326,8 +342,10 @@ def check_module_gradients(
         grad_output = rng.standard_normal(y.shape)
     grad_output = np.asarray(grad_output, dtype=np.float64)
     if grad_output.shape != y.shape:
-        raise ValueError(f"check_module_gradients: grad_output has shape {grad_output.shape}, "
-                         f"but the module's output has shape {y.shape}")
+        raise ValueError(
+            f"check_module_gradients: grad_output has shape {grad_output.shape}, "
+            f"but the module's output has shape {y.shape}"
+        )
 
     model.zero_grad()
     forward(x)
@@ -335,6 +353,11 @@ def check_module_gradients(
     comparisons = []
     if check_input:
         numeric = numerical_gradient_array(forward, x, grad_output, h)
+        if grad_input is None:
+            raise GradientCheckError(
+                f"{type(module).__name__}.backward returned no input gradient "
+                "(a layer built with input_grad=False); pass check_input=False"
+            )
         comparisons.append(_compare("input", grad_input, numeric))
     for name, param in model.named_parameters():
         numeric = numerical_gradient_array(lambda _: forward(x), param.data, grad_output, h)
@@ -343,7 +366,7 @@ def check_module_gradients(
 
 
 def check_loss_gradients(
-    loss: Module,
+    loss: Loss,
     prediction: Any,
     target: Any,
     grad_output: Any = None,

@@ -15,8 +15,8 @@ from __future__ import annotations
 
 import os
 from collections import OrderedDict
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Mapping
 
 import numpy as np
 from numpy.typing import NDArray
@@ -53,13 +53,15 @@ def save(model: Module | Mapping[str, NDArray], path: str | os.PathLike[str]) ->
     arrays = {}
     for name, value in state.items():
         if not isinstance(name, str) or not name or "/" in name:
-            raise ValueError(f"save: state names must be non-empty strings without '/', got {name!r}")
+            raise ValueError(
+                f"save: state names must be non-empty strings without '/', got {name!r}"
+            )
         arrays[name] = np.asarray(value)
     target = _npz_path(path)
     if not target.parent.is_dir():
         raise FileNotFoundError(f"save: the directory {target.parent} does not exist")
     with open(target, "wb") as f:
-        np.savez(f, **arrays)
+        np.savez(f, **arrays)  # type: ignore[arg-type]  # NumPy's stub types **kwds as allow_pickle
     return target
 
 
@@ -100,13 +102,16 @@ def load(model: Module, path: str | os.PathLike[str], strict: bool = True) -> Mo
         model is left unchanged.
     """
     if not isinstance(model, Module):
-        raise TypeError(f"load: the first argument must be the Module to load into, got "
-                        f"{type(model).__name__}; use load_state(path) to read the arrays only")
+        raise TypeError(
+            f"load: the first argument must be the Module to load into, got "
+            f"{type(model).__name__}; use load_state(path) to read the arrays only"
+        )
     state = load_state(path)
     problems = state_dict_problems(model.state_dict(), state, strict, source="file")
     if problems:
         raise StateDictMismatchError(
-            f"load: {path} does not fit {type(model).__name__} - " + " | ".join(problems)
+            f"load: {path} does not fit {type(model).__name__} - "
+            + " | ".join(problems)
             + ". Build the model with the same layers and sizes as the one that was saved",
             problems,
         )

@@ -8,13 +8,14 @@ the backward pass; chapter 11 adds residual connections.
 
 from __future__ import annotations
 
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
 
-from .validation import as_float_array, as_generator, check_int, check_ndim
 from .module import Module, Parameter
+from .validation import as_float_array, as_generator, check_int, check_ndim
 
 __all__ = ["Flatten", "Linear", "Residual"]
 
@@ -124,7 +125,9 @@ class Linear(Module):
         ndarray of shape (B, C_out)
         """
         x = as_float_array(x, "Linear")
-        check_ndim(x, 2, "Linear", layout="of shape (batch, in_features); use Flatten() first for images")
+        check_ndim(
+            x, 2, "Linear", layout="of shape (batch, in_features); use Flatten() first for images"
+        )
         if x.shape[1] != self.in_features:
             raise ValueError(
                 f"Linear({self.in_features}, {self.out_features}) expected input of shape "
@@ -148,8 +151,7 @@ class Linear(Module):
         -------
         ndarray of shape (B, C_in), or None for a layer built with ``input_grad=False``
         """
-        self._require_cache(self._cache)
-        x = self._cache
+        x = self._require_cache(self._cache)
         if grad_output.shape != (x.shape[0], self.out_features):
             raise ValueError(
                 f"Linear.backward expected grad_output of shape {(x.shape[0], self.out_features)}, "
@@ -180,7 +182,9 @@ def _apply_init(init: str | Callable[..., Any], weight: NDArray, rng: np.random.
     name = init if init.endswith("_") else init + "_"
     fn = getattr(init_module, name, None)
     if fn is None or not callable(fn):
-        known = sorted(n[:-1] for n in dir(init_module) if n.endswith("_") and not n.startswith("_"))
+        known = sorted(
+            n[:-1] for n in dir(init_module) if n.endswith("_") and not n.startswith("_")
+        )
         raise ValueError(f"Linear: unknown init {init!r}; expected one of {known} or a callable")
     fn(weight, rng=rng)
 
@@ -200,13 +204,15 @@ class Flatten(Module):
     def forward(self, x: NDArray) -> NDArray:
         x = np.asarray(x)
         if x.ndim < 1:
-            raise ValueError(f"Flatten: expected an array with a batch dimension, got shape {x.shape}")
+            raise ValueError(
+                f"Flatten: expected an array with a batch dimension, got shape {x.shape}"
+            )
         self._shape = x.shape
         return x.reshape(x.shape[0], -1)  # (B, prod(rest))
 
     def backward(self, grad_output: NDArray) -> NDArray:
-        self._require_cache(self._shape)
-        return grad_output.reshape(self._shape)  # (B, d1, d2, ...)
+        shape = self._require_cache(self._shape)
+        return grad_output.reshape(shape)  # (B, d1, d2, ...)
 
 
 class Residual(Module):
@@ -237,8 +243,10 @@ class Residual(Module):
             raise TypeError(f"Residual expects a Module to wrap, got {type(block).__name__}")
         fan_in, fan_out = getattr(block, "in_features", None), getattr(block, "out_features", None)
         if fan_in is not None and fan_out is not None and fan_in != fan_out:
-            raise ValueError(f"Residual: x + block(x) needs equal input and output sizes, but "
-                             f"{type(block).__name__} maps {fan_in} features to {fan_out}")
+            raise ValueError(
+                f"Residual: x + block(x) needs equal input and output sizes, but "
+                f"{type(block).__name__} maps {fan_in} features to {fan_out}"
+            )
         self.block = block
         self._cache: tuple[int, ...] | None = None
 
@@ -255,15 +263,24 @@ class Residual(Module):
         """
         out = self.block(x)
         if np.shape(out) != np.shape(x):
-            raise ValueError(f"Residual: the block maps shape {np.shape(x)} to {np.shape(out)}; "
-                             "x + block(x) needs the block to keep the shape")
+            raise ValueError(
+                f"Residual: the block maps shape {np.shape(x)} to {np.shape(out)}; "
+                "x + block(x) needs the block to keep the shape"
+            )
         self._cache = np.shape(x)
         return x + out  # (B, ...)
 
     def backward(self, grad_output: NDArray) -> NDArray:
         """Return ``grad_output + block.backward(grad_output)``."""
-        self._require_cache(self._cache)
-        if grad_output.shape != self._cache:
-            raise ValueError(f"Residual.backward expected grad_output of shape {self._cache}, "
-                             f"got {grad_output.shape}")
-        return grad_output + self.block.backward(grad_output)  # (B, ...)
+        shape = self._require_cache(self._cache)
+        if grad_output.shape != shape:
+            raise ValueError(
+                f"Residual.backward expected grad_output of shape {shape}, got {grad_output.shape}"
+            )
+        grad_block = self.block.backward(grad_output)
+        if grad_block is None:
+            raise ValueError(
+                "Residual: the block returned no input gradient (a layer built with "
+                "input_grad=False), but x + block(x) needs it"
+            )
+        return grad_output + grad_block  # (B, ...)

@@ -100,7 +100,9 @@ class Loss(Module):
         check_finite(target, name, "target")
         return target.astype(prediction.dtype, copy=False)
 
-    def forward(self, prediction: NDArray, target: NDArray) -> float | Array:
+    def forward(  # type: ignore[override]  # a loss takes the target as well
+        self, prediction: NDArray, target: NDArray
+    ) -> float | Array:
         """Compute the loss (float for "mean"/"sum", array for "none") and cache its gradient."""
         prediction = self._check_prediction(prediction)
         losses, grad = self._losses(prediction, target)
@@ -120,9 +122,9 @@ class Loss(Module):
             dL_total/dL: a scalar (default 1) for "mean" and "sum"; for
             "none", an array of the unreduced losses' shape (default ones).
         """
-        self._require_cache(self._cache)
-        grad, loss_shape = self._cache
+        grad, loss_shape = self._require_cache(self._cache)
         name = type(self).__name__
+        upstream: Any
         if self.reduction == "none":
             upstream = np.ones(loss_shape) if grad_output is None else np.asarray(grad_output)
             if upstream.shape != loss_shape:
@@ -282,10 +284,16 @@ class CrossEntropyLoss(Loss):
 
     def __init__(self, reduction: str = "mean", label_smoothing: float = 0.0) -> None:
         super().__init__(reduction)
-        if isinstance(label_smoothing, bool) or not isinstance(label_smoothing, (int, float, np.floating)):
-            raise TypeError(f"CrossEntropyLoss: label_smoothing must be a number, got {label_smoothing!r}")
+        if isinstance(label_smoothing, bool) or not isinstance(
+            label_smoothing, (int, float, np.floating)
+        ):
+            raise TypeError(
+                f"CrossEntropyLoss: label_smoothing must be a number, got {label_smoothing!r}"
+            )
         if not 0.0 <= label_smoothing <= 1.0:
-            raise ValueError(f"CrossEntropyLoss: label_smoothing must be in [0, 1], got {label_smoothing}")
+            raise ValueError(
+                f"CrossEntropyLoss: label_smoothing must be in [0, 1], got {label_smoothing}"
+            )
         self.label_smoothing = float(label_smoothing)
 
     def _target_matrix(self, logits: Array, target: Any) -> Array:
@@ -319,8 +327,12 @@ class CrossEntropyLoss(Loss):
                     f"CrossEntropyLoss: a target of shape {target.shape} must hold class probabilities "
                     f"(floats), got dtype {target.dtype}; pass integer labels of shape ({n},) instead"
                 )
-            check_same_shape(logits, target, "CrossEntropyLoss",
-                             " (probability targets have one row per example and one column per class)")
+            check_same_shape(
+                logits,
+                target,
+                "CrossEntropyLoss",
+                " (probability targets have one row per example and one column per class)",
+            )
             check_finite(target, "CrossEntropyLoss", "target")
             y = target.astype(logits.dtype, copy=False)  # (N, C)
         else:
@@ -337,7 +349,9 @@ class CrossEntropyLoss(Loss):
         y = self._target_matrix(prediction, target)  # (N, C)
         log_p = log_softmax(prediction, axis=1)  # (N, C)
         losses = -(y * log_p).sum(axis=1)  # (N,)
-        grad = np.exp(log_p) * y.sum(axis=1, keepdims=True) - y  # (N, C): P − Y for rows summing to 1
+        grad = (
+            np.exp(log_p) * y.sum(axis=1, keepdims=True) - y
+        )  # (N, C): P − Y for rows summing to 1
         return losses, grad
 
     def extra_repr(self) -> str:
@@ -345,7 +359,9 @@ class CrossEntropyLoss(Loss):
         return super().extra_repr() + smoothing
 
 
-_RESHAPE_HINT = " (reshape one of them, e.g. target.reshape(prediction.shape), if that is what you mean)"
+_RESHAPE_HINT = (
+    " (reshape one of them, e.g. target.reshape(prediction.shape), if that is what you mean)"
+)
 
 
 def _clamped_log(p: Array) -> Array:

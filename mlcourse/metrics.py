@@ -61,8 +61,10 @@ def accuracy(outputs: NDArray, y: NDArray, threshold: float = 0.5) -> float:
     """
     outputs, y = np.asarray(outputs), np.asarray(y)
     if outputs.ndim == 0 or len(outputs) != len(y):
-        raise ValueError(f"accuracy: outputs and y must have one row per example, got shapes "
-                         f"{outputs.shape} and {y.shape}")
+        raise ValueError(
+            f"accuracy: outputs and y must have one row per example, got shapes "
+            f"{outputs.shape} and {y.shape}"
+        )
     if len(y) == 0:
         raise ValueError("accuracy: no examples")
     binary = outputs.ndim == 1 or (outputs.ndim == 2 and outputs.shape[1] == 1)
@@ -76,12 +78,16 @@ def accuracy(outputs: NDArray, y: NDArray, threshold: float = 0.5) -> float:
         else:
             labels = y if y.ndim == 1 else None
     if labels is None:
-        raise ValueError(f"accuracy: labels of shape {y.shape} do not fit outputs of shape "
-                         f"{outputs.shape}; expected ({len(y)},) class indices"
-                         + ("" if binary else f" or one-hot rows {outputs.shape}"))
+        raise ValueError(
+            f"accuracy: labels of shape {y.shape} do not fit outputs of shape "
+            f"{outputs.shape}; expected ({len(y)},) class indices"
+            + ("" if binary else f" or one-hot rows {outputs.shape}")
+        )
     if labels.dtype.kind not in "iub" and not np.all(labels == np.round(labels)):
-        raise ValueError("accuracy: y holds non-integer values; accuracy needs class labels "
-                         "(for regression, use the loss instead)")
+        raise ValueError(
+            "accuracy: y holds non-integer values; accuracy needs class labels "
+            "(for regression, use the loss instead)"
+        )
     return np.count_nonzero(predicted == labels) / len(labels)
 
 
@@ -92,7 +98,9 @@ def _is_classification(y: NDArray, loss_fn: Any) -> bool:
     return bool(getattr(loss_fn, "classification", False))
 
 
-def _resolve_metrics(metrics: Any, y: NDArray, loss_fn: Any) -> list[tuple[str, Callable[..., float]]]:
+def _resolve_metrics(
+    metrics: Any, y: NDArray, loss_fn: Any
+) -> list[tuple[str, Callable[..., float]]]:
     """Turn ``metrics`` into (name, fn(outputs, y) -> float) pairs."""
     if metrics is None:
         metrics = ("accuracy",) if _is_classification(y, loss_fn) else ()
@@ -102,12 +110,15 @@ def _resolve_metrics(metrics: Any, y: NDArray, loss_fn: Any) -> list[tuple[str, 
     resolved = []
     for metric in metrics:
         if metric in ("accuracy", "acc"):
-            resolved.append(("accuracy", lambda out, yb, t=threshold: accuracy(out, yb, threshold=t)))
+            resolved.append(
+                ("accuracy", lambda out, yb, t=threshold: accuracy(out, yb, threshold=t))
+            )
         elif callable(metric):
             resolved.append((getattr(metric, "__name__", "metric"), metric))
         else:
-            raise ValueError(f"unknown metric {metric!r}: use 'accuracy' or a callable "
-                             "f(outputs, y) -> float")
+            raise ValueError(
+                f"unknown metric {metric!r}: use 'accuracy' or a callable f(outputs, y) -> float"
+            )
     names = [name for name, _ in resolved]
     if len(set(names)) != len(names):
         raise ValueError(f"metric names must be unique, got {names}")
@@ -120,8 +131,9 @@ def _as_arrays(data: Any, who: str) -> tuple[NDArray, NDArray]:
     if isinstance(data, (tuple, list)) and len(data) == 2:
         X, y = np.asarray(data[0]), np.asarray(data[1])
         if len(X) != len(y):
-            raise ValueError(f"{who}: X and y must have the same number of examples, got "
-                             f"{len(X)} and {len(y)}")
+            raise ValueError(
+                f"{who}: X and y must have the same number of examples, got {len(X)} and {len(y)}"
+            )
         return X, y
     raise TypeError(f"{who}: expected a DataLoader or a tuple (X, y), got {type(data).__name__}")
 
@@ -135,7 +147,7 @@ def _run_eval(
     model: Module,
     loss_fn: Any,
     X: NDArray,
-    y: NDArray | None,
+    y: NDArray,
     batch_size: int,
     metric_fns: Sequence[tuple[str, Callable[..., float]]],
 ) -> dict[str, float]:
@@ -193,8 +205,9 @@ def evaluate(
     """
     X, y = np.asarray(X), np.asarray(y)
     if len(X) != len(y):
-        raise ValueError(f"evaluate: X and y must have the same number of examples, got {len(X)} "
-                         f"and {len(y)}")
+        raise ValueError(
+            f"evaluate: X and y must have the same number of examples, got {len(X)} and {len(y)}"
+        )
     return _run_eval(model, loss_fn, X, y, batch_size, _resolve_metrics(metrics, y, loss_fn))
 
 
@@ -210,7 +223,9 @@ def predict_logits(model: Module, X: NDArray, batch_size: int = 1024) -> NDArray
         raise ValueError(f"predict: expected a batch of inputs of shape (N, ...), got {X.shape}")
     check_int(batch_size, "predict", "batch_size")
     with _evaluation_mode(model):
-        return np.concatenate([np.asarray(model(X[index])) for index in _batches(len(X), batch_size)])
+        return np.concatenate(
+            [np.asarray(model(X[index])) for index in _batches(len(X), batch_size)]
+        )
 
 
 def predict_proba(model: Module, X: NDArray, batch_size: int = 1024) -> NDArray:
@@ -225,7 +240,9 @@ def predict_proba(model: Module, X: NDArray, batch_size: int = 1024) -> NDArray:
     return sigmoid(z)
 
 
-def predict(model: Module, X: NDArray, batch_size: int = 1024, threshold: float = 0.5) -> NDArray[np.int64]:
+def predict(
+    model: Module, X: NDArray, batch_size: int = 1024, threshold: float = 0.5
+) -> NDArray[np.int64]:
     """Predicted class indices for ``X``, in evaluation mode.
 
     Parameters

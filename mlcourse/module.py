@@ -13,7 +13,8 @@ Chapter 2 (multi-layer perceptrons) and chapter 5 (backpropagation).
 from __future__ import annotations
 
 from collections import OrderedDict
-from typing import Any, Iterator, Mapping
+from collections.abc import Iterator, Mapping
+from typing import Any, TypeVar
 
 import numpy as np
 from numpy.typing import NDArray
@@ -26,6 +27,9 @@ __all__ = [
     "Sequential",
     "StateDictMismatchError",
 ]
+
+
+_T = TypeVar("_T")
 
 
 class BackwardBeforeForwardError(RuntimeError):
@@ -61,8 +65,9 @@ class StateDictMismatchError(KeyError, ValueError):
         return self.message
 
 
-def state_dict_problems(own: Mapping[str, Any], state: Mapping[str, Any], strict: bool = True,
-                        source: str = "state") -> list[str]:
+def state_dict_problems(
+    own: Mapping[str, Any], state: Mapping[str, Any], strict: bool = True, source: str = "state"
+) -> list[str]:
     """What keeps ``state`` from loading into a model whose ``state_dict()`` is ``own``.
 
     Parameters
@@ -80,8 +85,11 @@ def state_dict_problems(own: Mapping[str, Any], state: Mapping[str, Any], strict
     """
     missing = [k for k in own if k not in state]
     unexpected = [k for k in state if k not in own]
-    shapes = [f"{k}: model {np.shape(own[k])}, {source} {np.shape(state[k])}"
-              for k in own if k in state and np.shape(state[k]) != np.shape(own[k])]
+    shapes = [
+        f"{k}: model {np.shape(own[k])}, {source} {np.shape(state[k])}"
+        for k in own
+        if k in state and np.shape(state[k]) != np.shape(own[k])
+    ]
     problems = []
     if strict and missing:
         problems.append(f"missing in the {source}: {', '.join(missing)}")
@@ -163,6 +171,9 @@ class Module:
     """
 
     training: bool
+    _parameters: OrderedDict[str, Parameter]
+    _modules: OrderedDict[str, Module]
+    _buffer_names: list[str]
 
     def __init__(self) -> None:
         object.__setattr__(self, "_parameters", OrderedDict())
@@ -205,13 +216,14 @@ class Module:
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         return self.forward(*args, **kwargs)
 
-    def _require_cache(self, cache: Any) -> None:
-        """Raise a clear error when backward runs before forward."""
+    def _require_cache(self, cache: _T | None) -> _T:
+        """Return what forward cached, or raise a clear error when backward runs before forward."""
         if cache is None:
             raise BackwardBeforeForwardError(
                 f"{type(self).__name__}.backward() was called before forward(): "
                 "run a forward pass first (backward needs the values forward caches)"
             )
+        return cache
 
     def named_parameters(self, prefix: str = "") -> Iterator[tuple[str, Parameter]]:
         """Yield ``(dotted_name, parameter)`` pairs, each parameter once."""
@@ -276,11 +288,14 @@ class Module:
         them. ``value`` is the initial value (an array or a Python number).
         """
         if not isinstance(name, str) or not name.isidentifier():
-            raise TypeError(f"{type(self).__name__}.register_buffer: name must be an identifier, "
-                            f"got {name!r}")
+            raise TypeError(
+                f"{type(self).__name__}.register_buffer: name must be an identifier, got {name!r}"
+            )
         if name in self._parameters or name in self._modules:
-            raise ValueError(f"{type(self).__name__}.register_buffer: {name!r} is already a "
-                             "parameter or a sub-module")
+            raise ValueError(
+                f"{type(self).__name__}.register_buffer: {name!r} is already a "
+                "parameter or a sub-module"
+            )
         if name not in self._buffer_names:
             self._buffer_names.append(name)
         setattr(self, name, value)
@@ -325,7 +340,9 @@ class Module:
         if problems:
             raise StateDictMismatchError(
                 f"load_state_dict: the state does not fit {type(self).__name__} - "
-                + " | ".join(problems), problems)
+                + " | ".join(problems),
+                problems,
+            )
         for mod_name, module in self.named_modules():
             prefix = mod_name + "." if mod_name else ""
             for name, param in module._parameters.items():
@@ -400,8 +417,7 @@ class Sequential(Module):
         for i, module in enumerate(modules):
             if not isinstance(module, Module):
                 raise TypeError(
-                    f"Sequential expects Module instances; argument {i} is "
-                    f"{type(module).__name__}"
+                    f"Sequential expects Module instances; argument {i} is {type(module).__name__}"
                 )
             self._check_not_used(module, i)
             setattr(self, str(i), module)

@@ -91,8 +91,11 @@ class BatchNorm1d(Module):
         super().__init__()
         self.num_features = check_int(num_features, "BatchNorm1d", "num_features")
         self.eps = check_number(eps, "BatchNorm1d", "eps", low=0.0, low_open=True)
-        self.momentum = (None if momentum is None
-                         else check_number(momentum, "BatchNorm1d", "momentum", low=0.0, high=1.0))
+        self.momentum = (
+            None
+            if momentum is None
+            else check_number(momentum, "BatchNorm1d", "momentum", low=0.0, high=1.0)
+        )
         self.affine = bool(affine)
         if self.affine:
             self.weight: Parameter | None = Parameter(np.ones(self.num_features, dtype=dtype))
@@ -128,8 +131,10 @@ class BatchNorm1d(Module):
         x = as_float_array(x, "BatchNorm1d")
         check_ndim(x, 2, "BatchNorm1d", layout="of shape (batch, num_features)")
         if x.shape[1] != self.num_features:
-            raise ValueError(f"BatchNorm1d({self.num_features}) expected input of shape "
-                             f"(batch, {self.num_features}), got {x.shape}")
+            raise ValueError(
+                f"BatchNorm1d({self.num_features}) expected input of shape "
+                f"(batch, {self.num_features}), got {x.shape}"
+            )
         if self.training:
             n = x.shape[0]
             if n < 2:
@@ -153,7 +158,7 @@ class BatchNorm1d(Module):
             inv_std = 1.0 / np.sqrt(self.running_var + self.eps)  # (C,)
             x_hat = (x - self.running_mean) * inv_std  # (B, C)
             self._cache = ("eval", x_hat, inv_std)
-        if not self.affine:
+        if self.weight is None or self.bias is None:  # affine=False
             return x_hat
         return x_hat * self.weight.data + self.bias.data  # (B, C)
 
@@ -168,12 +173,13 @@ class BatchNorm1d(Module):
         -------
         ndarray of shape (B, C)
         """
-        self._require_cache(self._cache)
-        mode, x_hat, inv_std = self._cache
+        mode, x_hat, inv_std = self._require_cache(self._cache)
         if grad_output.shape != x_hat.shape:
-            raise ValueError(f"BatchNorm1d.backward expected grad_output of shape {x_hat.shape}, "
-                             f"got {grad_output.shape}")
-        if self.affine:
+            raise ValueError(
+                f"BatchNorm1d.backward expected grad_output of shape {x_hat.shape}, "
+                f"got {grad_output.shape}"
+            )
+        if self.weight is not None and self.bias is not None:
             self.weight.grad += np.sum(grad_output * x_hat, axis=0)  # (C,)
             self.bias.grad += grad_output.sum(axis=0)  # (C,)
             grad_x_hat = grad_output * self.weight.data  # (B, C)
@@ -187,8 +193,9 @@ class BatchNorm1d(Module):
         return (inv_std / n) * (n * grad_x_hat - sum_g - x_hat * sum_g_xhat)  # (B, C)
 
     def extra_repr(self) -> str:
-        return (f"{self.num_features}, eps={self.eps}, momentum={self.momentum}, "
-                f"affine={self.affine}")
+        return (
+            f"{self.num_features}, eps={self.eps}, momentum={self.momentum}, affine={self.affine}"
+        )
 
 
 class LayerNorm(Module):
@@ -237,8 +244,10 @@ class LayerNorm(Module):
         super().__init__()
         if isinstance(normalized_shape, tuple):
             if len(normalized_shape) != 1:
-                raise ValueError(f"LayerNorm normalises the last dimension only; normalized_shape must "
-                                 f"be an int or a 1-tuple, got {normalized_shape!r}")
+                raise ValueError(
+                    f"LayerNorm normalises the last dimension only; normalized_shape must "
+                    f"be an int or a 1-tuple, got {normalized_shape!r}"
+                )
             normalized_shape = normalized_shape[0]
         self.normalized_shape = check_int(normalized_shape, "LayerNorm", "normalized_shape")
         self.eps = check_number(eps, "LayerNorm", "eps", low=0.0, low_open=True)
@@ -249,7 +258,7 @@ class LayerNorm(Module):
         else:
             self.weight = None
             self.bias = None
-        self._cache: tuple | None = None
+        self._cache: tuple[NDArray[np.floating], NDArray[np.floating]] | None = None
 
     def forward(self, x: NDArray) -> NDArray:
         """Normalise each row over its last dimension, then scale and shift.
@@ -264,15 +273,17 @@ class LayerNorm(Module):
         """
         x = as_float_array(x, "LayerNorm")
         if x.ndim < 1 or x.shape[-1] != self.normalized_shape:
-            raise ValueError(f"LayerNorm({self.normalized_shape}) expected input of shape "
-                             f"(..., {self.normalized_shape}), got {x.shape}")
+            raise ValueError(
+                f"LayerNorm({self.normalized_shape}) expected input of shape "
+                f"(..., {self.normalized_shape}), got {x.shape}"
+            )
         mean = x.mean(axis=-1, keepdims=True)  # (..., 1)
         centred = x - mean  # (..., D)
         var = np.mean(centred * centred, axis=-1, keepdims=True)  # (..., 1)
         inv_std = 1.0 / np.sqrt(var + self.eps)  # (..., 1)
         x_hat = centred * inv_std  # (..., D)
         self._cache = (x_hat, inv_std)
-        if not self.elementwise_affine:
+        if self.weight is None or self.bias is None:  # elementwise_affine=False
             return x_hat
         return x_hat * self.weight.data + self.bias.data  # (..., D)
 
@@ -287,12 +298,13 @@ class LayerNorm(Module):
         -------
         ndarray of shape (..., D)
         """
-        self._require_cache(self._cache)
-        x_hat, inv_std = self._cache
+        x_hat, inv_std = self._require_cache(self._cache)
         if grad_output.shape != x_hat.shape:
-            raise ValueError(f"LayerNorm.backward expected grad_output of shape {x_hat.shape}, "
-                             f"got {grad_output.shape}")
-        if self.elementwise_affine:
+            raise ValueError(
+                f"LayerNorm.backward expected grad_output of shape {x_hat.shape}, "
+                f"got {grad_output.shape}"
+            )
+        if self.weight is not None and self.bias is not None:
             lead = tuple(range(x_hat.ndim - 1))
             self.weight.grad += np.sum(grad_output * x_hat, axis=lead)  # (D,)
             self.bias.grad += np.sum(grad_output, axis=lead)  # (D,)
@@ -305,5 +317,6 @@ class LayerNorm(Module):
         return (inv_std / d) * (d * g - sum_g - x_hat * sum_g_xhat)  # (..., D)
 
     def extra_repr(self) -> str:
-        return (f"{self.normalized_shape}, eps={self.eps}, "
-                f"elementwise_affine={self.elementwise_affine}")
+        return (
+            f"{self.normalized_shape}, eps={self.eps}, elementwise_affine={self.elementwise_affine}"
+        )

@@ -25,8 +25,12 @@ from .validation import as_float_array, as_generator, check_number, check_probab
 __all__ = ["Dropout", "LayerDrop", "l1_penalty", "l2_penalty", "prune_layerdrop"]
 
 # names that lived here before the library was split into one file per idea
-_MOVED = {"BatchNorm1d": "normalization", "LayerNorm": "normalization", "Residual": "layers",
-          "EarlyStopping": "callbacks"}
+_MOVED = {
+    "BatchNorm1d": "normalization",
+    "LayerNorm": "normalization",
+    "Residual": "layers",
+    "EarlyStopping": "callbacks",
+}
 
 
 def __getattr__(name: str) -> Any:
@@ -112,13 +116,15 @@ class Dropout(Module):
 
     def backward(self, grad_output: NDArray) -> NDArray:
         """Return ``grad_output · mask`` (or ``grad_output`` in evaluation)."""
-        self._require_cache(self._cache)
-        if isinstance(self._cache, str):
+        mask = self._require_cache(self._cache)
+        if not isinstance(mask, np.ndarray):  # evaluation mode: the identity
             return grad_output
-        if grad_output.shape != self._cache.shape:
-            raise ValueError(f"Dropout.backward expected grad_output of shape {self._cache.shape}, "
-                             f"got {grad_output.shape}")
-        return grad_output * self._cache  # (B, ...)
+        if grad_output.shape != mask.shape:
+            raise ValueError(
+                f"Dropout.backward expected grad_output of shape {mask.shape}, "
+                f"got {grad_output.shape}"
+            )
+        return grad_output * mask  # (B, ...)
 
     def extra_repr(self) -> str:
         return f"p={self.p}"
@@ -163,7 +169,9 @@ class LayerDrop(Module):
     every active block runs, unscaled.
     """
 
-    def __init__(self, block: Module, p: float = 0.1, rng: np.random.Generator | int | None = None) -> None:
+    def __init__(
+        self, block: Module, p: float = 0.1, rng: np.random.Generator | int | None = None
+    ) -> None:
         super().__init__()
         if not isinstance(block, Module):
             raise TypeError(f"LayerDrop expects a Module to wrap, got {type(block).__name__}")
@@ -201,8 +209,11 @@ class LayerDrop(Module):
         if not self.active:
             skip = True
         elif self.training and self.p > 0.0:
-            skip = self.skipped if (self.reuse_decision and self._cache is not None) else bool(
-                self.rng.random() < self.p)
+            skip = (
+                self.skipped
+                if (self.reuse_decision and self._cache is not None)
+                else bool(self.rng.random() < self.p)
+            )
         else:
             skip = False
         self.skipped = skip
@@ -219,10 +230,9 @@ class LayerDrop(Module):
         self._cache = "ran"
         return y
 
-    def backward(self, grad_output: NDArray) -> NDArray:
+    def backward(self, grad_output: NDArray) -> NDArray | None:
         """Return ``grad_output`` if the block was skipped, else ``block.backward(grad_output)``."""
-        self._require_cache(self._cache)
-        if self._cache == "skipped":
+        if self._require_cache(self._cache) == "skipped":
             return grad_output
         return self.block.backward(grad_output)
 
@@ -266,15 +276,23 @@ def prune_layerdrop(
     if not blocks:
         raise ValueError(f"prune_layerdrop: {type(model).__name__} contains no LayerDrop block")
     if drop_every is not None:
-        if isinstance(drop_every, bool) or not isinstance(drop_every, (int, np.integer)) or drop_every < 2:
-            raise ValueError(f"prune_layerdrop: drop_every must be an integer >= 2, got {drop_every!r}")
+        if (
+            isinstance(drop_every, bool)
+            or not isinstance(drop_every, (int, np.integer))
+            or drop_every < 2
+        ):
+            raise ValueError(
+                f"prune_layerdrop: drop_every must be an integer >= 2, got {drop_every!r}"
+            )
         active = [(i + 1) % drop_every != 0 for i in range(len(blocks))]
     elif keep is not None:
         wanted = {int(i) for i in keep}
         outside = sorted(i for i in wanted if not 0 <= i < len(blocks))
         if outside:
-            raise ValueError(f"prune_layerdrop: keep={sorted(wanted)} names blocks {outside}, but the "
-                             f"model has {len(blocks)} LayerDrop blocks (0..{len(blocks) - 1})")
+            raise ValueError(
+                f"prune_layerdrop: keep={sorted(wanted)} names blocks {outside}, but the "
+                f"model has {len(blocks)} LayerDrop blocks (0..{len(blocks) - 1})"
+            )
         active = [i in wanted for i in range(len(blocks))]
     else:
         active = [True] * len(blocks)
@@ -300,15 +318,16 @@ def _penalised(model_or_params: Any, include_bias: bool, who: str) -> list[Param
         elif isinstance(item, tuple) and len(item) == 2 and isinstance(item[1], Parameter):
             (name, param), by_name = item, True
         else:
-            raise TypeError(f"{who}: expected a Module, Parameters, or (name, Parameter) pairs, "
-                            f"got an item of type {type(item).__name__}")
+            raise TypeError(
+                f"{who}: expected a Module, Parameters, or (name, Parameter) pairs, "
+                f"got an item of type {type(item).__name__}"
+            )
         if not param.requires_grad:
             continue
         is_weight = name.rsplit(".", 1)[-1] == "weight" and param.data.ndim >= 2
         if include_bias or not by_name or is_weight:
             chosen.append(param)
     return chosen
-
 
 
 def l2_penalty(

@@ -137,13 +137,24 @@ def _want_progress(progress: Any) -> bool:
     return bool(stream is not None and hasattr(stream, "isatty") and stream.isatty())
 
 
-def _diverged(epoch: int, epochs: int, batch: int, n_batches: int, step: int, loss: float,
-              lr: float, cause: str) -> TrainingDivergedError:
+def _diverged(
+    epoch: int,
+    epochs: int,
+    batch: int,
+    n_batches: int,
+    step: int,
+    loss: float,
+    lr: float,
+    cause: str,
+) -> TrainingDivergedError:
     return TrainingDivergedError(
         f"training diverged at epoch {epoch}/{epochs}, batch {batch}/{n_batches} (step {step}): "
         f"{cause}. The learning rate ({lr:g}) is probably too large: try a smaller one "
         f"(e.g. {lr / 10:g}), or standardise the inputs, or clip gradients (grad_clip=...)",
-        epoch, batch, step, loss,
+        epoch,
+        batch,
+        step,
+        loss,
     )
 
 
@@ -169,8 +180,9 @@ class _Run:
     postfix_every: int = 1
 
 
-def _train_step(run: _Run, epoch: int, batch: int, xb: NDArray, yb: NDArray,
-                lr: float) -> tuple[float, NDArray, float]:
+def _train_step(
+    run: _Run, epoch: int, batch: int, xb: NDArray, yb: NDArray, lr: float
+) -> tuple[float, NDArray, float]:
     """One step: zero_grad, forward, loss, backward, regularizer, clipping, update.
 
     Returns the loss, the model's output and the regularizer's penalty (0 without one).
@@ -183,11 +195,20 @@ def _train_step(run: _Run, epoch: int, batch: int, xb: NDArray, yb: NDArray,
             out = run.model(xb)
             loss = float(run.loss_fn(out, yb))
         except FloatingPointError as exc:
-            raise _diverged(epoch, run.last_epoch, batch, n_batches, run.step, float("nan"), lr,
-                            f"non-finite values in the forward pass ({exc})") from exc
+            raise _diverged(
+                epoch,
+                run.last_epoch,
+                batch,
+                n_batches,
+                run.step,
+                float("nan"),
+                lr,
+                f"non-finite values in the forward pass ({exc})",
+            ) from exc
         if not math.isfinite(loss):
-            raise _diverged(epoch, run.last_epoch, batch, n_batches, run.step, loss, lr,
-                            f"the loss is {loss}")
+            raise _diverged(
+                epoch, run.last_epoch, batch, n_batches, run.step, loss, lr, f"the loss is {loss}"
+            )
         run.model.backward(run.loss_fn.backward())
         if run.regularizer is not None:
             penalty = float(run.regularizer(run.model))
@@ -237,22 +258,28 @@ def _as_callbacks(callbacks: Iterable[Any]) -> list[Callback]:
     callbacks = list(callbacks)
     for i, cb in enumerate(callbacks):
         if not isinstance(cb, Callback):
-            raise TypeError(f"fit: callbacks must be mlcourse.callbacks.Callback instances (subclass "
-                            f"Callback and override what you need); item {i} is "
-                            f"{type(cb).__name__}")
+            raise TypeError(
+                f"fit: callbacks must be mlcourse.callbacks.Callback instances (subclass "
+                f"Callback and override what you need); item {i} is "
+                f"{type(cb).__name__}"
+            )
     return callbacks
 
 
-def _training_loader(train_data: Any, batch_size: int | None, shuffle: bool,
-                     seed: int | np.random.Generator | None) -> DataLoader:
+def _training_loader(
+    train_data: Any, batch_size: int | None, shuffle: bool, seed: int | np.random.Generator | None
+) -> DataLoader:
     if isinstance(train_data, DataLoader):
         if batch_size is not None:
-            raise ValueError("fit: batch_size applies to (X, y) data only; the DataLoader has its "
-                             f"own batch_size ({train_data.batch_size})")
+            raise ValueError(
+                "fit: batch_size applies to (X, y) data only; the DataLoader has its "
+                f"own batch_size ({train_data.batch_size})"
+            )
         return train_data
     X, y = _as_arrays(train_data, "fit(train_data)")
-    return DataLoader(X, y, batch_size=32 if batch_size is None else batch_size, shuffle=shuffle,
-                      rng=seed)
+    return DataLoader(
+        X, y, batch_size=32 if batch_size is None else batch_size, shuffle=shuffle, rng=seed
+    )
 
 
 def fit(
@@ -365,12 +392,20 @@ def fit(
     history = History() if history is None else history
     first_epoch = (history.epoch[-1] if history.epoch else 0) + 1
     run = _Run(
-        model=model, loss_fn=loss_fn, optimizer=optimizer, loader=loader,
-        metric_fns=_resolve_metrics(metrics, loader.y, loss_fn), callbacks=_as_callbacks(callbacks),
-        history=history, scheduler=scheduler, scheduler_step=scheduler_step,
-        regularizer=regularizer, grad_clip=grad_clip,
+        model=model,
+        loss_fn=loss_fn,
+        optimizer=optimizer,
+        loader=loader,
+        metric_fns=_resolve_metrics(metrics, loader.y, loss_fn),
+        callbacks=_as_callbacks(callbacks),
+        history=history,
+        scheduler=scheduler,
+        scheduler_step=scheduler_step,
+        regularizer=regularizer,
+        grad_clip=grad_clip,
         trainable=[p for p in model.parameters() if p.requires_grad],
-        last_epoch=first_epoch + int(epochs) - 1, step=len(history.batch_loss),
+        last_epoch=first_epoch + int(epochs) - 1,
+        step=len(history.batch_loss),
         postfix_every=max(1, len(loader) // 10),
     )
     for cb in run.callbacks:
@@ -393,8 +428,9 @@ def fit(
                 scheduler.step()
             if val_arrays is not None:
                 with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
-                    val = _run_eval(model, loss_fn, val_arrays[0], val_arrays[1], val_batch,
-                                    run.metric_fns)
+                    val = _run_eval(
+                        model, loss_fn, val_arrays[0], val_arrays[1], val_batch, run.metric_fns
+                    )
                 logs.update({f"val_{k}": v for k, v in val.items()})
             logs["lr"] = epoch_lr
             logs["epoch_time"] = time.perf_counter() - start

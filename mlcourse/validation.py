@@ -46,9 +46,16 @@ def _interval(low: float | None, high: float | None, low_open: bool, high_open: 
     return f"{left}{lo}, {hi}{right}"
 
 
-def check_number(value: Any, who: str, name: str, *, low: float | None = None,
-                 high: float | None = None, low_open: bool = False,
-                 high_open: bool = False) -> float:
+def check_number(
+    value: Any,
+    who: str,
+    name: str,
+    *,
+    low: float | None = None,
+    high: float | None = None,
+    low_open: bool = False,
+    high_open: bool = False,
+) -> float:
     """Return ``value`` as a float after checking it is a finite number in range.
 
     Parameters
@@ -101,7 +108,8 @@ def check_int(value: Any, who: str, name: str, *, low: int | None = 1) -> int:
         If it is smaller than ``low``.
     """
     kind = {None: "an integer", 0: "a non-negative integer", 1: "a positive integer"}.get(
-        low, f"an integer >= {low}")
+        low, f"an integer >= {low}"
+    )
     if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
         raise TypeError(f"{who}: {name} must be {kind}, got {type(value).__name__} {value!r}")
     if low is not None and value < low:
@@ -168,8 +176,9 @@ def as_float_array(x: Any, who: str, name: str = "input") -> NDArray[np.floating
     return array
 
 
-def check_ndim(x: NDArray[Any], ndim: int | tuple[int, ...], who: str, name: str = "input",
-               layout: str = "") -> None:
+def check_ndim(
+    x: NDArray[Any], ndim: int | tuple[int, ...], who: str, name: str = "input", layout: str = ""
+) -> None:
     """Raise ValueError unless ``x.ndim`` is ``ndim`` (or one of them)."""
     allowed = (ndim,) if isinstance(ndim, int) else ndim
     if x.ndim not in allowed:
@@ -192,8 +201,10 @@ def check_finite(value: Any, who: str, what: str = "loss") -> None:
     bad = np.argwhere(~finite)
     first = tuple(int(i) for i in bad[0])
     kind = "NaN" if np.isnan(array[first]) else ("inf" if array[first] > 0 else "-inf")
-    where = "" if array.ndim == 0 else (
-        f" at index {first} ({len(bad)} of {array.size} entries non-finite)"
+    where = (
+        ""
+        if array.ndim == 0
+        else (f" at index {first} ({len(bad)} of {array.size} entries non-finite)")
     )
     raise FloatingPointError(f"{who}: {what} contains {kind}{where}")
 
@@ -209,8 +220,9 @@ def check_grad_output(grad_output: Any, shape: tuple[int, ...], who: str) -> NDA
     return grad
 
 
-def check_same_shape(prediction: NDArray[Any], target: NDArray[Any], who: str,
-                     hint: str = "") -> None:
+def check_same_shape(
+    prediction: NDArray[Any], target: NDArray[Any], who: str, hint: str = ""
+) -> None:
     """Raise ValueError naming both shapes when ``prediction`` and ``target`` differ."""
     if prediction.shape != target.shape:
         raise ValueError(

@@ -134,11 +134,16 @@ def activation_and_derivative(name: str, x: Any, **hyper: Any) -> tuple[NDArray,
     x = as_float_array(x, "activation_and_derivative", "x")
     if name in _PLAIN_FUNCTIONS:
         if hyper:
-            raise TypeError(f"activation_and_derivative: {name!r} takes no hyper-parameters, got {sorted(hyper)}")
+            raise TypeError(
+                f"activation_and_derivative: {name!r} takes no hyper-parameters, got {sorted(hyper)}"
+            )
         f, df = _PLAIN_FUNCTIONS[name]
         return f(x), df(x)
     if name not in ACTIVATIONS:
-        raise ValueError(f"activation_and_derivative: unknown activation {name!r}; "
-                         f"expected one of {activation_names()}")
-    act = ACTIVATIONS[name](**hyper).eval()
+        raise ValueError(
+            f"activation_and_derivative: unknown activation {name!r}; "
+            f"expected one of {activation_names()}"
+        )
+    act = ACTIVATIONS[name](**hyper)
+    act.eval()
     return act._f(x).astype(x.dtype, copy=False), act.derivative(x)

@@ -20,7 +20,6 @@ __all__ = ["Activation"]
 Array = NDArray[np.floating]
 
 
-
 class Activation(Module):
     """Base class of element-wise activations ``y = f(x)``.
 
@@ -62,8 +61,7 @@ class Activation(Module):
 
     def backward(self, grad_output: NDArray) -> Array:
         """Return dL/dx = grad_output ⊙ f′(x), with the shape and dtype of x."""
-        self._require_cache(self._cache)
-        x, y = self._cache
+        x, y = self._require_cache(self._cache)
         grad_output = check_grad_output(grad_output, y.shape, type(self).__name__)
         return (grad_output * self._df(x, y)).astype(x.dtype, copy=False)  # like x
 

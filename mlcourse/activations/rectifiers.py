@@ -26,7 +26,6 @@ __all__ = ["ELU", "GELU", "LeakyReLU", "PReLU", "RReLU", "ReLU", "SELU", "Softpl
 _SQRT_2 = math.sqrt(2.0)
 
 
-
 class ReLU(Activation):
     """Rectified linear unit ``f(x) = max(0, x)``.
 
@@ -103,13 +102,21 @@ class PReLU(Activation):
     Range (−∞, ∞) for a > 0; does not saturate.
     """
 
-    def __init__(self, num_parameters: int = 1, init: float = 0.25, dtype: Any = np.float32) -> None:
+    def __init__(
+        self, num_parameters: int = 1, init: float = 0.25, dtype: Any = np.float32
+    ) -> None:
         super().__init__()
-        if (not isinstance(num_parameters, (int, np.integer)) or isinstance(num_parameters, bool)
-                or num_parameters < 1):
-            raise ValueError(f"PReLU: num_parameters must be a positive integer, got {num_parameters!r}")
+        if (
+            not isinstance(num_parameters, (int, np.integer))
+            or isinstance(num_parameters, bool)
+            or num_parameters < 1
+        ):
+            raise ValueError(
+                f"PReLU: num_parameters must be a positive integer, got {num_parameters!r}"
+            )
         init = check_number(init, "PReLU", "init")
-        self.num_parameters = int(num_parameters)
+        # PyTorch's attribute name; it hides Module.num_parameters() on PReLU
+        self.num_parameters = int(num_parameters)  # type: ignore[method-assign,assignment]
         self.weight = Parameter(np.full(self.num_parameters, init, dtype=dtype))
 
     def _slope(self, x: Array) -> Array:
@@ -132,8 +139,7 @@ class PReLU(Activation):
 
     def backward(self, grad_output: NDArray) -> Array:
         """Accumulate dL/da into ``weight.grad``; return dL/dx."""
-        self._require_cache(self._cache)
-        x, y = self._cache
+        x, y = self._require_cache(self._cache)
         grad_output = check_grad_output(grad_output, y.shape, "PReLU")
         per_entry = grad_output * np.where(x > 0, 0.0, x)  # like x: g · ∂f/∂a
         if self.num_parameters == 1:
@@ -169,13 +175,19 @@ class RReLU(Activation):
     regulariser, in the spirit of dropout.
     """
 
-    def __init__(self, lower: float = 1.0 / 8.0, upper: float = 1.0 / 3.0,
-                 rng: np.random.Generator | int | None = None) -> None:
+    def __init__(
+        self,
+        lower: float = 1.0 / 8.0,
+        upper: float = 1.0 / 3.0,
+        rng: np.random.Generator | int | None = None,
+    ) -> None:
         super().__init__()
         lower = check_number(lower, "RReLU", "lower", low=0.0)
         upper = check_number(upper, "RReLU", "upper", low=0.0)
         if lower > upper:
-            raise ValueError(f"RReLU: lower must be <= upper, got lower={lower:g} > upper={upper:g}")
+            raise ValueError(
+                f"RReLU: lower must be <= upper, got lower={lower:g} > upper={upper:g}"
+            )
         self.lower, self.upper = lower, upper
         self.rng = as_generator(rng, "RReLU")
         self._slopes: Array | None = None
@@ -207,7 +219,7 @@ class RReLU(Activation):
         """dL/dx = g where x > 0 and g·a where x ≤ 0, with the slopes a of the last forward."""
         if self._slopes is None:
             return super().backward(grad_output)
-        x, y = self._cache  # set together with _slopes
+        x, y = self._require_cache(self._cache)  # set together with _slopes
         grad_output = check_grad_output(grad_output, y.shape, "RReLU")
         return (grad_output * np.where(x > 0, 1.0, self._slopes)).astype(x.dtype, copy=False)
 

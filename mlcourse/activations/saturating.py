@@ -31,7 +31,6 @@ __all__ = [
 ]
 
 
-
 def binary_step(x: Any) -> NDArray:
     """Heaviside step: 1 where x ≥ 0, 0 where x < 0 (keeps a float input's dtype).
 

@@ -20,7 +20,6 @@ from .base import Array
 __all__ = ["Softmax"]
 
 
-
 class Softmax(Module):
     """Softmax along ``axis``: turns a row of scores into probabilities.
 
@@ -66,15 +65,16 @@ class Softmax(Module):
         """
         z = as_float_array(z, "Softmax")
         if not -z.ndim <= self.axis < z.ndim:
-            raise ValueError(f"Softmax(axis={self.axis}) needs an input with more axes, got shape {z.shape}")
+            raise ValueError(
+                f"Softmax(axis={self.axis}) needs an input with more axes, got shape {z.shape}"
+            )
         p = softmax(z, self.axis)  # like z
         self._cache = p
         return p
 
     def backward(self, grad_output: NDArray) -> Array:
         """Jacobian-vector product dL/dz = p ⊙ (g − Σᵢ gᵢ pᵢ) along ``axis``."""
-        self._require_cache(self._cache)
-        p = self._cache
+        p = self._require_cache(self._cache)
         g = check_grad_output(grad_output, p.shape, "Softmax")
         return (p * (g - (g * p).sum(axis=self.axis, keepdims=True))).astype(p.dtype, copy=False)
 
@@ -83,7 +83,9 @@ class Softmax(Module):
         """The C×C Jacobian ``diag(p) − p pᵀ`` of softmax at a single score vector ``z`` of shape (C,)."""
         z = as_float_array(z, "Softmax.jacobian")
         if z.ndim != 1:
-            raise ValueError(f"Softmax.jacobian expects one score vector of shape (C,), got shape {z.shape}")
+            raise ValueError(
+                f"Softmax.jacobian expects one score vector of shape (C,), got shape {z.shape}"
+            )
         p = softmax(z)
         return np.diag(p) - np.outer(p, p)  # (C, C)
 

@@ -8,7 +8,7 @@ Chapter 6 (training: data, batches, epochs).
 from __future__ import annotations
 
 import math
-from typing import Iterator
+from collections.abc import Iterator
 
 import numpy as np
 from numpy.typing import NDArray
@@ -96,12 +96,14 @@ class DataLoader:
         if self.shuffle:
             order = self.rng.permutation(n)
             for start in range(0, stop, bs):
-                index = order[start:start + bs]
+                index = order[start : start + bs]
                 yield np.take(self.X, index, axis=0), np.take(self.y, index, axis=0)
         else:
             for start in range(0, stop, bs):
-                yield self.X[start:start + bs], self.y[start:start + bs]
+                yield self.X[start : start + bs], self.y[start : start + bs]
 
     def __repr__(self) -> str:
-        return (f"DataLoader(num_examples={self.num_examples}, batch_size={self.batch_size}, "
-                f"shuffle={self.shuffle}, drop_last={self.drop_last}, batches={len(self)})")
+        return (
+            f"DataLoader(num_examples={self.num_examples}, batch_size={self.batch_size}, "
+            f"shuffle={self.shuffle}, drop_last={self.drop_last}, batches={len(self)})"
+        )

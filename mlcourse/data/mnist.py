@@ -148,8 +148,10 @@ def load_mnist(
     ((60000, 784), dtype('float32'), dtype('int64'))
     """
     if dtype is not None and not np.issubdtype(np.dtype(dtype), np.floating):
-        raise ValueError(f"load_mnist: dtype must be a floating dtype (scaled to [0, 1]) or None "
-                         f"for raw uint8, got {np.dtype(dtype)}")
+        raise ValueError(
+            f"load_mnist: dtype must be a floating dtype (scaled to [0, 1]) or None "
+            f"for raw uint8, got {np.dtype(dtype)}"
+        )
     if normalize and dtype is None:
         raise ValueError("load_mnist: normalize=True needs a floating dtype, got dtype=None")
     raw = _read_mnist(Path(path) if path is not None else _default_mnist_path(), verify)
@@ -161,17 +163,23 @@ def load_mnist(
     elif isinstance(subset, tuple) and len(subset) == 2:
         sizes = (int(subset[0]), int(subset[1]))
     else:
-        raise ValueError(f"load_mnist: subset must be None, an int or (n_train, n_test), got {subset!r}")
+        raise ValueError(
+            f"load_mnist: subset must be None, an int or (n_train, n_test), got {subset!r}"
+        )
     rng = as_generator(seed, "load_mnist") if sizes is not None else None
 
-    splits = []
+    splits: list[list[NDArray[Any]]] = []
     for i, split in enumerate(("train", "test")):
-        x, y = raw[f"x_{split}"], raw[f"y_{split}"]
+        x: NDArray[Any] = raw[f"x_{split}"]
+        y: NDArray[Any] = raw[f"y_{split}"]
         if sizes is not None:
             n = sizes[i]
             if not 1 <= n <= len(y):
-                raise ValueError(f"load_mnist: subset asks for {n} {split} examples; "
-                                 f"choose between 1 and {len(y)}")
+                raise ValueError(
+                    f"load_mnist: subset asks for {n} {split} examples; "
+                    f"choose between 1 and {len(y)}"
+                )
+            assert rng is not None  # made above whenever sizes are given
             index = _stratified_subset(y, n, rng)
             x, y = x[index], y[index]
         if dtype is None:

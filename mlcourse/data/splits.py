@@ -7,7 +7,8 @@ Chapter 6 (training: data, batches, epochs).
 
 from __future__ import annotations
 
-from typing import Any, Iterator
+from collections.abc import Iterator
+from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
@@ -19,8 +20,10 @@ __all__ = ["NotFittedError", "Standardizer", "kfold_indices", "train_val_split"]
 
 def _check_same_length(X: NDArray, y: NDArray, who: str) -> None:
     if np.ndim(X) == 0 or np.ndim(y) == 0:
-        raise ValueError(f"{who}: X and y must be arrays with a first (example) axis, "
-                         f"got shapes {np.shape(X)} and {np.shape(y)}")
+        raise ValueError(
+            f"{who}: X and y must be arrays with a first (example) axis, "
+            f"got shapes {np.shape(X)} and {np.shape(y)}"
+        )
     if len(X) != len(y):
         raise ValueError(
             f"{who}: X and y must have the same number of examples, got {len(X)} inputs "
@@ -41,12 +44,15 @@ def _stratified_subset(y: NDArray, n: int, rng: np.random.Generator) -> NDArray[
     if remainder > 0:
         order = np.argsort(-(exact - take), kind="stable")
         take[order[:remainder]] += 1
-    chosen = [rng.choice(np.flatnonzero(y == c), size=k, replace=False)
-              for c, k in zip(classes, take)]
+    chosen = [
+        rng.choice(np.flatnonzero(y == c), size=k, replace=False) for c, k in zip(classes, take)
+    ]
     return np.sort(np.concatenate(chosen))
 
 
-def _stratified_val_mask(y: NDArray, val_fraction: float, rng: np.random.Generator) -> NDArray[np.bool_]:
+def _stratified_val_mask(
+    y: NDArray, val_fraction: float, rng: np.random.Generator
+) -> NDArray[np.bool_]:
     n_val = round(val_fraction * len(y))
     mask = np.zeros(len(y), dtype=bool)
     mask[_stratified_subset(y, n_val, rng)] = True
@@ -86,12 +92,16 @@ def train_val_split(
     n = len(y)
     n_val = round(val_fraction * n)
     if not 1 <= n_val <= n - 1:
-        raise ValueError(f"train_val_split: val_fraction={val_fraction} of {n} examples leaves "
-                         f"{n_val} for validation and {n - n_val} for training; both need at least one")
+        raise ValueError(
+            f"train_val_split: val_fraction={val_fraction} of {n} examples leaves "
+            f"{n_val} for validation and {n - n_val} for training; both need at least one"
+        )
     gen = as_generator(rng, "train_val_split")
     if stratify:
         if y.ndim != 1:
-            raise ValueError(f"train_val_split: stratify=True needs class labels of shape (N,), got {y.shape}")
+            raise ValueError(
+                f"train_val_split: stratify=True needs class labels of shape (N,), got {y.shape}"
+            )
         val = _stratified_val_mask(y, val_fraction, gen)
     else:
         val = np.zeros(n, dtype=bool)
@@ -132,7 +142,7 @@ def kfold_indices(
     start = 0
     for size in sizes:
         val = np.zeros(n, dtype=bool)
-        val[order[start:start + size]] = True
+        val[order[start : start + size]] = True
         start += size
         yield np.flatnonzero(~val), np.flatnonzero(val)
 
@@ -169,16 +179,25 @@ class Standardizer:
         if X.ndim != 2:
             raise ValueError(f"Standardizer.{who}: expected X of shape (N, C), got shape {X.shape}")
         if not np.issubdtype(X.dtype, np.number) or np.issubdtype(X.dtype, np.complexfloating):
-            raise TypeError(f"Standardizer.{who}: expected a real numeric array, got dtype {X.dtype}")
+            raise TypeError(
+                f"Standardizer.{who}: expected a real numeric array, got dtype {X.dtype}"
+            )
         return X
 
-    def _check_fitted(self, X: NDArray, who: str) -> None:
+    def _check_fitted(
+        self, X: NDArray, who: str
+    ) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+        """Return ``(mean_, scale_)``, or raise if fit has not run or X has other features."""
         if self.mean_ is None or self.scale_ is None:
-            raise NotFittedError(f"Standardizer.{who} was called before fit(): fit it on the "
-                                 "training data first")
+            raise NotFittedError(
+                f"Standardizer.{who} was called before fit(): fit it on the training data first"
+            )
         if X.shape[1] != len(self.mean_):
-            raise ValueError(f"Standardizer.{who}: fitted on {len(self.mean_)} features, got X of "
-                             f"shape {X.shape}")
+            raise ValueError(
+                f"Standardizer.{who}: fitted on {len(self.mean_)} features, got X of "
+                f"shape {X.shape}"
+            )
+        return self.mean_, self.scale_
 
     def fit(self, X: NDArray) -> "Standardizer":
         """Compute per-feature mean and standard deviation of ``X`` (N, C); returns self."""
@@ -198,14 +217,14 @@ class Standardizer:
     def transform(self, X: NDArray) -> NDArray:
         """Return ``(X − mean_) / scale_``, shape (N, C), in X's float dtype (float64 for ints)."""
         X = self._check_input(X, "transform")
-        self._check_fitted(X, "transform")
-        return ((X - self.mean_) / self.scale_).astype(self._out_dtype(X))
+        mean, scale = self._check_fitted(X, "transform")
+        return ((X - mean) / scale).astype(self._out_dtype(X))
 
     def inverse_transform(self, Z: NDArray) -> NDArray:
         """Return ``Z · scale_ + mean_``, undoing :meth:`transform`."""
         Z = self._check_input(Z, "inverse_transform")
-        self._check_fitted(Z, "inverse_transform")
-        return (Z * self.scale_ + self.mean_).astype(self._out_dtype(Z))
+        mean, scale = self._check_fitted(Z, "inverse_transform")
+        return (Z * scale + mean).astype(self._out_dtype(Z))
 
     def fit_transform(self, X: NDArray) -> NDArray:
         """``fit(X)`` then ``transform(X)``."""

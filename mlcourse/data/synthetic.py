@@ -10,14 +10,21 @@ Chapters 1 to 4 fit them; chapter 6 splits them.
 
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 import numpy as np
 from numpy.typing import NDArray
 
 from ..validation import as_generator, check_int
 
-__all__ = ["make_blobs", "make_circles", "make_moons", "make_regression_1d", "make_spirals", "make_xor"]
+__all__ = [
+    "make_blobs",
+    "make_circles",
+    "make_moons",
+    "make_regression_1d",
+    "make_spirals",
+    "make_xor",
+]
 
 
 def _labels(rng: np.random.Generator, n: int, n_classes: int) -> NDArray[np.int64]:
@@ -209,8 +216,10 @@ def make_blobs(
     else:
         mu = np.asarray(centers, dtype=np.float64)
         if mu.ndim != 2 or len(mu) < 2:
-            raise ValueError(f"make_blobs: centers must be an int >= 2 or an array of shape "
-                             f"(K >= 2, n_features), got shape {mu.shape}")
+            raise ValueError(
+                f"make_blobs: centers must be an int >= 2 or an array of shape "
+                f"(K >= 2, n_features), got shape {mu.shape}"
+            )
     y = _labels(gen, n, len(mu))
     X = mu[y] + noise * gen.standard_normal((n, mu.shape[1]))  # (n, n_features)
     return X.astype(np.float32), y
@@ -245,12 +254,16 @@ def make_regression_1d(
     _check_synthetic("make_regression_1d", n, noise)
     low, high = x_range
     if not low < high:
-        raise ValueError(f"make_regression_1d: x_range must be (low, high) with low < high, got {x_range!r}")
+        raise ValueError(
+            f"make_regression_1d: x_range must be (low, high) with low < high, got {x_range!r}"
+        )
     gen = as_generator(rng, "make_regression_1d")
     x = np.sort(gen.uniform(low, high, size=n))
     clean = np.asarray(f(x), dtype=np.float64)
     if clean.shape != x.shape:
-        raise ValueError(f"make_regression_1d: f must map an array of shape {x.shape} to the same "
-                         f"shape, got {clean.shape}")
+        raise ValueError(
+            f"make_regression_1d: f must map an array of shape {x.shape} to the same "
+            f"shape, got {clean.shape}"
+        )
     y = clean + noise * gen.standard_normal(n)
     return x[:, None].astype(np.float32), y[:, None].astype(np.float32)

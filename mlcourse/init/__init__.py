@@ -49,4 +49,20 @@ from .scaled import (
     xavier_uniform_,
 )
 
-__all__ = ['NONLINEARITIES', 'Tensor', 'calculate_gain', 'compute_fans', 'constant_', 'kaiming_normal_', 'kaiming_uniform_', 'lecun_normal_', 'lecun_uniform_', 'normal_', 'ones_', 'uniform_', 'xavier_normal_', 'xavier_uniform_', 'zeros_']
+__all__ = [
+    "NONLINEARITIES",
+    "Tensor",
+    "calculate_gain",
+    "compute_fans",
+    "constant_",
+    "kaiming_normal_",
+    "kaiming_uniform_",
+    "lecun_normal_",
+    "lecun_uniform_",
+    "normal_",
+    "ones_",
+    "uniform_",
+    "xavier_normal_",
+    "xavier_uniform_",
+    "zeros_",
+]

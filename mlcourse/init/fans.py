@@ -10,7 +10,7 @@ from __future__ import annotations
 import math
 from numbers import Real
 
-__all__ = ['NONLINEARITIES', 'calculate_gain', 'compute_fans']
+__all__ = ["NONLINEARITIES", "calculate_gain", "compute_fans"]
 
 
 _GAINS_WITHOUT_PARAM = {

@@ -15,10 +15,11 @@ from numpy.typing import NDArray
 from ..module import Parameter
 from ..validation import as_generator, check_number
 
-__all__ = ['Tensor', 'constant_', 'normal_', 'ones_', 'uniform_', 'zeros_']
+__all__ = ["Tensor", "constant_", "normal_", "ones_", "uniform_", "zeros_"]
 
 
 Tensor = TypeVar("Tensor", NDArray[np.floating], Parameter)
+
 
 def _target(w: Any, who: str) -> NDArray[np.floating]:
     """The floating-point array to fill: ``w`` itself or ``w.data`` of a Parameter."""
@@ -37,15 +38,14 @@ def _target(w: Any, who: str) -> NDArray[np.floating]:
     return array
 
 
-
-
 def _direct(array: NDArray[np.floating]) -> bool:
     """Whether the generator can write into ``array`` directly (no float64 temporary)."""
     return array.dtype in (np.float32, np.float64) and array.flags.c_contiguous
 
 
-def _fill_normal(w: Tensor, std: float, rng: np.random.Generator | int | None, who: str,
-                 mean: float = 0.0) -> Tensor:
+def _fill_normal(
+    w: Tensor, std: float, rng: np.random.Generator | int | None, who: str, mean: float = 0.0
+) -> Tensor:
     array = _target(w, who)
     gen = as_generator(rng, who)
     if array.size == 0:
@@ -60,8 +60,9 @@ def _fill_normal(w: Tensor, std: float, rng: np.random.Generator | int | None, w
     return w
 
 
-def _fill_uniform(w: Tensor, low: float, high: float, rng: np.random.Generator | int | None,
-                  who: str) -> Tensor:
+def _fill_uniform(
+    w: Tensor, low: float, high: float, rng: np.random.Generator | int | None, who: str
+) -> Tensor:
     array = _target(w, who)
     gen = as_generator(rng, who)
     if array.size == 0:
@@ -75,7 +76,9 @@ def _fill_uniform(w: Tensor, low: float, high: float, rng: np.random.Generator |
     return w
 
 
-def constant_(w: Tensor, val: float | None = None, rng: np.random.Generator | int | None = None) -> Tensor:
+def constant_(
+    w: Tensor, val: float | None = None, rng: np.random.Generator | int | None = None
+) -> Tensor:
     """Fill ``w`` with the value ``val``.
 
     Parameters
@@ -120,8 +123,9 @@ def ones_(w: Tensor, rng: np.random.Generator | int | None = None) -> Tensor:
     return w
 
 
-def normal_(w: Tensor, mean: float = 0.0, std: float = 1.0,
-            rng: np.random.Generator | int | None = None) -> Tensor:
+def normal_(
+    w: Tensor, mean: float = 0.0, std: float = 1.0, rng: np.random.Generator | int | None = None
+) -> Tensor:
     """Fill ``w`` with draws from the normal distribution N(mean, std²).
 
     Parameters
@@ -143,8 +147,9 @@ def normal_(w: Tensor, mean: float = 0.0, std: float = 1.0,
     return _fill_normal(w, std, rng, "normal_", mean=mean)
 
 
-def uniform_(w: Tensor, a: float = 0.0, b: float = 1.0,
-             rng: np.random.Generator | int | None = None) -> Tensor:
+def uniform_(
+    w: Tensor, a: float = 0.0, b: float = 1.0, rng: np.random.Generator | int | None = None
+) -> Tensor:
     """Fill ``w`` with draws from the uniform distribution U(a, b).
 
     Parameters

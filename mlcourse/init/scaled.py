@@ -16,7 +16,14 @@ from ..validation import check_number
 from .fans import _fan, calculate_gain, compute_fans
 from .fill import Tensor, _fill_normal, _fill_uniform, _target
 
-__all__ = ['kaiming_normal_', 'kaiming_uniform_', 'lecun_normal_', 'lecun_uniform_', 'xavier_normal_', 'xavier_uniform_']
+__all__ = [
+    "kaiming_normal_",
+    "kaiming_uniform_",
+    "lecun_normal_",
+    "lecun_uniform_",
+    "xavier_normal_",
+    "xavier_uniform_",
+]
 
 
 def lecun_normal_(w: Tensor, rng: np.random.Generator | int | None = None) -> Tensor:
@@ -44,7 +51,9 @@ def lecun_normal_(w: Tensor, rng: np.random.Generator | int | None = None) -> Te
     It is the initialisation SELU networks are designed for. (Some libraries
     use a truncated normal here; this one draws from the plain normal.)
     """
-    std = 1.0 / math.sqrt(max(_fan(_target(w, "lecun_normal_").shape, "fan_in", "lecun_normal_"), 1))
+    std = 1.0 / math.sqrt(
+        max(_fan(_target(w, "lecun_normal_").shape, "fan_in", "lecun_normal_"), 1)
+    )
     return _fill_normal(w, std, rng, "lecun_normal_")
 
 
@@ -66,11 +75,15 @@ def lecun_uniform_(w: Tensor, rng: np.random.Generator | int | None = None) -> T
     Same variance ``1 / fan_in`` as :func:`lecun_normal_` (LeCun et al. 1998,
     "Efficient BackProp"), since ``Var(U(-a, a)) = a² / 3``.
     """
-    bound = math.sqrt(3.0 / max(_fan(_target(w, "lecun_uniform_").shape, "fan_in", "lecun_uniform_"), 1))
+    bound = math.sqrt(
+        3.0 / max(_fan(_target(w, "lecun_uniform_").shape, "fan_in", "lecun_uniform_"), 1)
+    )
     return _fill_uniform(w, -bound, bound, rng, "lecun_uniform_")
 
 
-def xavier_normal_(w: Tensor, gain: float = 1.0, rng: np.random.Generator | int | None = None) -> Tensor:
+def xavier_normal_(
+    w: Tensor, gain: float = 1.0, rng: np.random.Generator | int | None = None
+) -> Tensor:
     """Xavier/Glorot normal initialisation: ``W ~ N(0, gain² · 2 / (fan_in + fan_out))``.
 
     Parameters
@@ -102,7 +115,9 @@ def xavier_normal_(w: Tensor, gain: float = 1.0, rng: np.random.Generator | int 
     return _fill_normal(w, std, rng, "xavier_normal_")
 
 
-def xavier_uniform_(w: Tensor, gain: float = 1.0, rng: np.random.Generator | int | None = None) -> Tensor:
+def xavier_uniform_(
+    w: Tensor, gain: float = 1.0, rng: np.random.Generator | int | None = None
+) -> Tensor:
     """Xavier/Glorot uniform initialisation: ``W ~ U(-a, a)``, ``a = gain·sqrt(6/(fan_in + fan_out))``.
 
     Parameters
@@ -140,9 +155,13 @@ def _kaiming_std(w: Any, a: float, mode: str, nonlinearity: str, who: str) -> fl
     return gain / math.sqrt(max(fan, 1))
 
 
-def kaiming_normal_(w: Tensor, a: float = 0.0, mode: str = "fan_in",
-                    nonlinearity: str = "leaky_relu",
-                    rng: np.random.Generator | int | None = None) -> Tensor:
+def kaiming_normal_(
+    w: Tensor,
+    a: float = 0.0,
+    mode: str = "fan_in",
+    nonlinearity: str = "leaky_relu",
+    rng: np.random.Generator | int | None = None,
+) -> Tensor:
     """Kaiming/He normal initialisation: ``W ~ N(0, gain² / fan)``, ``2 / fan_in`` for ReLU.
 
     Parameters
@@ -181,9 +200,13 @@ def kaiming_normal_(w: Tensor, a: float = 0.0, mode: str = "fan_in",
     return _fill_normal(w, std, rng, "kaiming_normal_")
 
 
-def kaiming_uniform_(w: Tensor, a: float = 0.0, mode: str = "fan_in",
-                     nonlinearity: str = "leaky_relu",
-                     rng: np.random.Generator | int | None = None) -> Tensor:
+def kaiming_uniform_(
+    w: Tensor,
+    a: float = 0.0,
+    mode: str = "fan_in",
+    nonlinearity: str = "leaky_relu",
+    rng: np.random.Generator | int | None = None,
+) -> Tensor:
     """Kaiming/He uniform initialisation: ``W ~ U(-b, b)``, ``b = gain · sqrt(3 / fan)``.
 
     Parameters

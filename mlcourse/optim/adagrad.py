@@ -7,7 +7,8 @@ Chapter 7 (optimizers).
 
 from __future__ import annotations
 
-from typing import Any, Iterable
+from collections.abc import Iterable
+from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
@@ -51,11 +52,22 @@ class Adagrad(Optimizer):
     fixes.
     """
 
-    def __init__(self, params: Iterable[Parameter] | Iterable[dict[str, Any]], lr: float = 1e-2,
-                 lr_decay: float = 0.0, weight_decay: float = 0.0,
-                 initial_accumulator_value: float = 0.0, eps: float = 1e-10) -> None:
-        defaults = dict(lr=lr, lr_decay=lr_decay, weight_decay=weight_decay,
-                        initial_accumulator_value=initial_accumulator_value, eps=eps)
+    def __init__(
+        self,
+        params: Iterable[Parameter] | Iterable[dict[str, Any]],
+        lr: float = 1e-2,
+        lr_decay: float = 0.0,
+        weight_decay: float = 0.0,
+        initial_accumulator_value: float = 0.0,
+        eps: float = 1e-10,
+    ) -> None:
+        defaults = dict(
+            lr=lr,
+            lr_decay=lr_decay,
+            weight_decay=weight_decay,
+            initial_accumulator_value=initial_accumulator_value,
+            eps=eps,
+        )
         super().__init__(params, defaults)
 
     def _validate_group(self, group: dict[str, Any]) -> None:
@@ -63,8 +75,9 @@ class Adagrad(Optimizer):
         for name in ("lr_decay", "weight_decay", "initial_accumulator_value", "eps"):
             check_number(group[name], "Adagrad", name, low=0.0)
 
-    def _update(self, p: Parameter, grad: NDArray[np.floating], group: dict[str, Any],
-                state: dict[str, Any]) -> None:
+    def _update(
+        self, p: Parameter, grad: NDArray[np.floating], group: dict[str, Any], state: dict[str, Any]
+    ) -> None:
         if not state:
             state["step"] = 0
             state["sum"] = np.full_like(p.data, float(group["initial_accumulator_value"]))

@@ -12,7 +12,8 @@ Chapter 7 (optimizers).
 from __future__ import annotations
 
 import copy
-from typing import Any, Callable, Iterable
+from collections.abc import Callable, Iterable
+from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
@@ -68,8 +69,9 @@ class Optimizer:
                 p.data -= group["lr"] * grad
     """
 
-    def __init__(self, params: Iterable[Parameter] | Iterable[dict[str, Any]],
-                 defaults: dict[str, Any]) -> None:
+    def __init__(
+        self, params: Iterable[Parameter] | Iterable[dict[str, Any]], defaults: dict[str, Any]
+    ) -> None:
         self.defaults = dict(defaults)
         self.state: dict[Parameter, dict[str, Any]] = {}
         self.param_groups: list[dict[str, Any]] = []
@@ -96,7 +98,7 @@ class Optimizer:
         if not isinstance(groups[0], dict):
             groups = [{"params": groups}]
         for group in groups:
-            self.add_param_group(group)
+            self.add_param_group(group)  # type: ignore[arg-type]  # add_param_group checks it
 
     def add_param_group(self, group: dict[str, Any]) -> None:
         """Add a group of parameters, e.g. layers unfrozen later in fine-tuning.
@@ -111,7 +113,9 @@ class Optimizer:
         if not isinstance(group, dict):
             raise TypeError(f"{name}: a parameter group must be a dict, got {type(group).__name__}")
         if "params" not in group:
-            raise ValueError(f"{name}: a parameter group needs a 'params' entry, got keys {list(group)}")
+            raise ValueError(
+                f"{name}: a parameter group needs a 'params' entry, got keys {list(group)}"
+            )
         params = group["params"]
         params = [params] if isinstance(params, Parameter) else list(params)
         if not params:
@@ -179,8 +183,9 @@ class Optimizer:
                 self._update(p, p.grad, group, state)
         return loss
 
-    def _update(self, p: Parameter, grad: NDArray[np.floating], group: dict[str, Any],
-                state: dict[str, Any]) -> None:
+    def _update(
+        self, p: Parameter, grad: NDArray[np.floating], group: dict[str, Any], state: dict[str, Any]
+    ) -> None:
         """Update ``p.data`` in place from ``grad``; keep what later steps need in ``state``."""
         raise NotImplementedError(f"{type(self).__name__} does not implement _update")
 
@@ -225,7 +230,7 @@ class Optimizer:
                     f"{name}.load_state_dict: group {i} has {len(saved['params'])} parameters in the "
                     f"state and {len(own['params'])} in the optimizer"
                 )
-        params = {}
+        params: dict[int, Parameter] = {}
         for saved, own in zip(saved_groups, self.param_groups):
             params.update(zip(saved["params"], own["params"]))
         new_state: dict[Parameter, dict[str, Any]] = {}

@@ -7,7 +7,8 @@ Chapter 7 (optimizers).
 
 from __future__ import annotations
 
-from typing import Any, Iterable
+from collections.abc import Iterable
+from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
@@ -57,11 +58,24 @@ class RMSprop(Optimizer):
     a negative value from rounding (the exact value is never negative).
     """
 
-    def __init__(self, params: Iterable[Parameter] | Iterable[dict[str, Any]], lr: float = 1e-2,
-                 alpha: float = 0.99, eps: float = 1e-8, weight_decay: float = 0.0,
-                 momentum: float = 0.0, centered: bool = False) -> None:
-        defaults = dict(lr=lr, alpha=alpha, eps=eps, weight_decay=weight_decay,
-                        momentum=momentum, centered=centered)
+    def __init__(
+        self,
+        params: Iterable[Parameter] | Iterable[dict[str, Any]],
+        lr: float = 1e-2,
+        alpha: float = 0.99,
+        eps: float = 1e-8,
+        weight_decay: float = 0.0,
+        momentum: float = 0.0,
+        centered: bool = False,
+    ) -> None:
+        defaults = dict(
+            lr=lr,
+            alpha=alpha,
+            eps=eps,
+            weight_decay=weight_decay,
+            momentum=momentum,
+            centered=centered,
+        )
         super().__init__(params, defaults)
 
     def _validate_group(self, group: dict[str, Any]) -> None:
@@ -71,8 +85,9 @@ class RMSprop(Optimizer):
         check_number(group["weight_decay"], "RMSprop", "weight_decay", low=0.0)
         check_number(group["momentum"], "RMSprop", "momentum", low=0.0, high=1.0, high_open=True)
 
-    def _update(self, p: Parameter, grad: NDArray[np.floating], group: dict[str, Any],
-                state: dict[str, Any]) -> None:
+    def _update(
+        self, p: Parameter, grad: NDArray[np.floating], group: dict[str, Any], state: dict[str, Any]
+    ) -> None:
         if not state:
             state["step"] = 0
             state["square_avg"] = np.zeros_like(p.data)

@@ -7,7 +7,8 @@ Chapter 7 (optimizers).
 
 from __future__ import annotations
 
-from typing import Any, Iterable
+from collections.abc import Iterable
+from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
@@ -84,11 +85,22 @@ class SGD(Optimizer):
     array([ 0.95, -2.05])
     """
 
-    def __init__(self, params: Iterable[Parameter] | Iterable[dict[str, Any]], lr: float = 1e-3,
-                 momentum: float = 0.0, dampening: float = 0.0, nesterov: bool = False,
-                 weight_decay: float = 0.0) -> None:
-        defaults = dict(lr=lr, momentum=momentum, dampening=dampening, nesterov=nesterov,
-                        weight_decay=weight_decay)
+    def __init__(
+        self,
+        params: Iterable[Parameter] | Iterable[dict[str, Any]],
+        lr: float = 1e-3,
+        momentum: float = 0.0,
+        dampening: float = 0.0,
+        nesterov: bool = False,
+        weight_decay: float = 0.0,
+    ) -> None:
+        defaults = dict(
+            lr=lr,
+            momentum=momentum,
+            dampening=dampening,
+            nesterov=nesterov,
+            weight_decay=weight_decay,
+        )
         super().__init__(params, defaults)
 
     def _validate_group(self, group: dict[str, Any]) -> None:
@@ -102,8 +114,9 @@ class SGD(Optimizer):
                 f"momentum={group['momentum']!r} and dampening={group['dampening']!r}"
             )
 
-    def _update(self, p: Parameter, grad: NDArray[np.floating], group: dict[str, Any],
-                state: dict[str, Any]) -> None:
+    def _update(
+        self, p: Parameter, grad: NDArray[np.floating], group: dict[str, Any], state: dict[str, Any]
+    ) -> None:
         lr, mu, tau = float(group["lr"]), float(group["momentum"]), float(group["dampening"])
         lam = float(group["weight_decay"])
         g = grad + lam * p.data if lam != 0 else grad  # 1. g ← g_t + λθ

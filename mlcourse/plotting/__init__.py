@@ -28,4 +28,17 @@ from .curves import (
 )
 from .style import COLORS, style_path, use_style
 
-__all__ = ['COLORS', 'confusion_matrix', 'plot_confusion_matrix', 'plot_contours', 'plot_curves', 'plot_decision_boundary', 'plot_function_and_derivative', 'plot_history', 'plot_trajectory', 'show_digits', 'style_path', 'use_style']
+__all__ = [
+    "COLORS",
+    "confusion_matrix",
+    "plot_confusion_matrix",
+    "plot_contours",
+    "plot_curves",
+    "plot_decision_boundary",
+    "plot_function_and_derivative",
+    "plot_history",
+    "plot_trajectory",
+    "show_digits",
+    "style_path",
+    "use_style",
+]

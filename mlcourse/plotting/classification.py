@@ -18,7 +18,7 @@ if TYPE_CHECKING:
 #: The Okabe-Ito palette, also the colour cycle of the course style.
 from .style import COLORS, _label, _new_axes
 
-__all__ = ['confusion_matrix', 'plot_confusion_matrix', 'plot_decision_boundary', 'show_digits']
+__all__ = ["confusion_matrix", "plot_confusion_matrix", "plot_decision_boundary", "show_digits"]
 
 
 def _class_labels(output: Any, n: int) -> NDArray[np.int64]:
@@ -100,13 +100,22 @@ def plot_decision_boundary(
     cmap = ListedColormap(COLORS[:n_classes])
     ax.contourf(gx, gy, labels, levels=np.arange(n_classes + 1) - 0.5, cmap=cmap, alpha=0.22)
     if n_classes > 1:
-        ax.contour(gx, gy, labels, levels=np.arange(n_classes - 1) + 0.5, colors="#333333",
-                   linewidths=1.0)
+        ax.contour(
+            gx, gy, labels, levels=np.arange(n_classes - 1) + 0.5, colors="#333333", linewidths=1.0
+        )
     for k in range(n_classes):
         mask = y == k
         if mask.any():
-            ax.scatter(X[mask, 0], X[mask, 1], color=COLORS[k], edgecolor="black", linewidth=0.6,
-                       s=40, zorder=3, label=f"class {k}")
+            ax.scatter(
+                X[mask, 0],
+                X[mask, 1],
+                color=COLORS[k],
+                edgecolor="black",
+                linewidth=0.6,
+                s=40,
+                zorder=3,
+                label=f"class {k}",
+            )
     ax.set_xlim(x0, x1)
     ax.set_ylim(y0, y1)
     _label(ax, "$x_1$", "$x_2$", title)
@@ -154,7 +163,9 @@ def show_digits(
             )
         imgs = imgs.reshape(-1, side, side)
     if imgs.ndim != 3 or imgs.shape[0] == 0:
-        raise ValueError(f"show_digits: images must have shape (N, H*W) or (N, H, W), got {imgs.shape}")
+        raise ValueError(
+            f"show_digits: images must have shape (N, H*W) or (N, H, W), got {imgs.shape}"
+        )
     n = imgs.shape[0]
     for name, arr in (("labels", labels), ("predictions", predictions)):
         if arr is not None and np.asarray(arr).reshape(-1).shape[0] != n:
@@ -221,7 +232,9 @@ def confusion_matrix(y_true: ArrayLike, y_pred: ArrayLike, n_classes: int) -> ND
         )
     for name, arr in (("y_true", t), ("y_pred", p)):
         if arr.size and arr.dtype.kind not in "iu":
-            raise TypeError(f"confusion_matrix: {name} must hold integer labels, got dtype {arr.dtype}")
+            raise TypeError(
+                f"confusion_matrix: {name} must hold integer labels, got dtype {arr.dtype}"
+            )
         if arr.size and (arr.min() < 0 or arr.max() >= n_classes):
             raise ValueError(
                 f"confusion_matrix: {name} must lie in 0..{n_classes - 1}, "
@@ -279,8 +292,19 @@ def plot_confusion_matrix(
         for i in range(k):
             for j in range(k):
                 text = f"{m[i, j]:.2f}" if normalize else f"{int(m[i, j])}"
-                ax.text(j, i, text, ha="center", va="center", fontsize=7 if k > 10 else 9,
-                        color="white" if m[i, j] > threshold else "black")
-    _label(ax, "predicted class", "true class",
-           title or ("confusion matrix (row-normalised)" if normalize else "confusion matrix"))
+                ax.text(
+                    j,
+                    i,
+                    text,
+                    ha="center",
+                    va="center",
+                    fontsize=7 if k > 10 else 9,
+                    color="white" if m[i, j] > threshold else "black",
+                )
+    _label(
+        ax,
+        "predicted class",
+        "true class",
+        title or ("confusion matrix (row-normalised)" if normalize else "confusion matrix"),
+    )
     return ax

@@ -17,7 +17,13 @@ if TYPE_CHECKING:
 #: The Okabe-Ito palette, also the colour cycle of the course style.
 from .style import _label, _new_axes
 
-__all__ = ['plot_contours', 'plot_curves', 'plot_function_and_derivative', 'plot_history', 'plot_trajectory']
+__all__ = [
+    "plot_contours",
+    "plot_curves",
+    "plot_function_and_derivative",
+    "plot_history",
+    "plot_trajectory",
+]
 
 
 def plot_curves(
@@ -81,7 +87,7 @@ def plot_contours(
     f: Callable[[NDArray[np.floating], NDArray[np.floating]], ArrayLike],
     xlim: tuple[float, float],
     ylim: tuple[float, float],
-    levels: int | Sequence[float] = 20,
+    levels: int | Sequence[float] | NDArray = 20,
     log: bool = False,
     resolution: int = 200,
     xlabel: str = "$w_1$",
@@ -130,8 +136,15 @@ def plot_contours(
             levels = np.geomspace(positive.min(), z.max(), levels)
         from matplotlib.colors import LogNorm
 
-        ax.contour(gx, gy, np.where(z > 0, z, positive.min()), levels=levels,
-                   norm=LogNorm(), cmap="viridis", linewidths=0.9)
+        ax.contour(
+            gx,
+            gy,
+            np.where(z > 0, z, positive.min()),
+            levels=levels,
+            norm=LogNorm(),
+            cmap="viridis",
+            linewidths=0.9,
+        )
     else:
         ax.contour(gx, gy, z, levels=levels, cmap="viridis", linewidths=0.9)
     ax.set_xlim(*xlim)
@@ -170,9 +183,12 @@ def plot_trajectory(
     """
     pts = np.asarray(points, dtype=np.float64)
     if pts.ndim != 2 or pts.shape[1] != 2 or pts.shape[0] == 0:
-        raise ValueError(f"plot_trajectory: points must have shape (T, 2) with T >= 1, got {pts.shape}")
-    (line,) = ax.plot(pts[:, 0], pts[:, 1], marker=marker, markersize=3, linewidth=1.3,
-                      color=color, label=label)
+        raise ValueError(
+            f"plot_trajectory: points must have shape (T, 2) with T >= 1, got {pts.shape}"
+        )
+    (line,) = ax.plot(
+        pts[:, 0], pts[:, 1], marker=marker, markersize=3, linewidth=1.3, color=color, label=label
+    )
     c = line.get_color()
     ax.plot(pts[0, 0], pts[0, 1], marker="s", color=c, markersize=6, markeredgecolor="black")
     ax.plot(pts[-1, 0], pts[-1, 1], marker="*", color=c, markersize=11, markeredgecolor="black")
@@ -223,7 +239,9 @@ def plot_function_and_derivative(
     return ax
 
 
-def plot_history(history: Any, ax: Any = None, metrics: Sequence[str] | str | None = None) -> list[Any]:
+def plot_history(
+    history: Any, ax: Any = None, metrics: Sequence[str] | str | None = None
+) -> list[Any]:
     """Draw a training run's curves against the epoch, one panel per quantity.
 
     Parameters
@@ -251,23 +269,35 @@ def plot_history(history: Any, ax: Any = None, metrics: Sequence[str] | str | No
     metrics = list(metrics)
     unknown = [m for m in metrics if m not in history.history and f"val_{m}" not in history.history]
     if unknown or not metrics:
-        raise ValueError(f"plot_history: nothing recorded for {unknown or metrics}; "
-                         f"recorded: {sorted(history.history)}")
+        raise ValueError(
+            f"plot_history: nothing recorded for {unknown or metrics}; "
+            f"recorded: {sorted(history.history)}"
+        )
+    axes: list[Any]
     if ax is None:
-        fig, axes = plt.subplots(1, len(metrics), figsize=(4.5 * len(metrics), 3.4), squeeze=False)
-        axes = list(axes[0])
+        fig, grid = plt.subplots(1, len(metrics), figsize=(4.5 * len(metrics), 3.4), squeeze=False)
+        axes = list(grid[0])
     else:
         axes = list(np.ravel(ax)) if isinstance(ax, (list, tuple, np.ndarray)) else [ax]
         if len(axes) != len(metrics):
-            raise ValueError(f"plot_history: got {len(axes)} Axes for {len(metrics)} panels "
-                             f"{metrics}; pass one Axes per panel or choose metrics")
+            raise ValueError(
+                f"plot_history: got {len(axes)} Axes for {len(metrics)} panels "
+                f"{metrics}; pass one Axes per panel or choose metrics"
+            )
     for axis, name in zip(axes, metrics):
         pretty = name.replace("_", " ")
         if name in history.history:
-            axis.plot(history.epoch, history.history[name], marker="o", ms=3,
-                      label="training" if name != "lr" else "learning rate")
+            axis.plot(
+                history.epoch,
+                history.history[name],
+                marker="o",
+                ms=3,
+                label="training" if name != "lr" else "learning rate",
+            )
         if f"val_{name}" in history.history:
-            axis.plot(history.epoch, history.history[f"val_{name}"], marker="o", ms=3, label="validation")
+            axis.plot(
+                history.epoch, history.history[f"val_{name}"], marker="o", ms=3, label="validation"
+            )
         axis.set_xlabel("epoch")
         axis.set_ylabel(pretty)
         axis.set_title(pretty.capitalize() + (" per epoch" if name != "lr" else " schedule"))

@@ -14,12 +14,20 @@ if TYPE_CHECKING:
 
 #: The Okabe-Ito palette, also the colour cycle of the course style.
 
-__all__ = ['COLORS', 'style_path', 'use_style']
+__all__ = ["COLORS", "style_path", "use_style"]
 
 
 COLORS: tuple[str, ...] = (
-    "#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#F0E442", "#000000",
+    "#0072B2",
+    "#E69F00",
+    "#009E73",
+    "#D55E00",
+    "#CC79A7",
+    "#56B4E9",
+    "#F0E442",
+    "#000000",
 )
+
 
 def style_path() -> Path:
     """Return the path of the course's Matplotlib style sheet ``mlcourse.mplstyle``."""

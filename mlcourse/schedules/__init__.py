@@ -41,4 +41,17 @@ from .cyclic import CyclicLR
 from .decay import ExponentialLR, InverseTimeLR, MultiStepLR, StepLR
 from .warmup import LinearLR, SequentialLR
 
-__all__ = ['CosineAnnealingLR', 'CosineAnnealingWarmRestarts', 'CyclicLR', 'ExponentialLR', 'InverseTimeLR', 'LRScheduler', 'LambdaLR', 'LinearLR', 'MultiStepLR', 'SequentialLR', 'StepLR', 'lr_curve']
+__all__ = [
+    "CosineAnnealingLR",
+    "CosineAnnealingWarmRestarts",
+    "CyclicLR",
+    "ExponentialLR",
+    "InverseTimeLR",
+    "LRScheduler",
+    "LambdaLR",
+    "LinearLR",
+    "MultiStepLR",
+    "SequentialLR",
+    "StepLR",
+    "lr_curve",
+]

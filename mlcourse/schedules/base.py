@@ -8,14 +8,15 @@ Chapter 8 (learning-rate schedules).
 from __future__ import annotations
 
 import copy
-from typing import Any, Callable, Sequence
+from collections.abc import Callable, Sequence
+from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
 
 from ..validation import check_int, check_number
 
-__all__ = ['LRScheduler', 'LambdaLR', 'lr_curve']
+__all__ = ["LRScheduler", "LambdaLR", "lr_curve"]
 
 
 class LRScheduler:
@@ -48,13 +49,18 @@ class LRScheduler:
     def __init__(self, optimizer: Any, last_epoch: int = -1) -> None:
         name = type(self).__name__
         groups = getattr(optimizer, "param_groups", None)
-        if not isinstance(groups, list) or not all(isinstance(g, dict) and "lr" in g for g in groups):
+        if not isinstance(groups, list) or not all(
+            isinstance(g, dict) and "lr" in g for g in groups
+        ):
             raise TypeError(
                 f"{name}: expected an optimizer with param_groups (e.g. mlcourse.optim.SGD), "
                 f"got {type(optimizer).__name__}"
             )
-        if (isinstance(last_epoch, bool) or not isinstance(last_epoch, (int, np.integer))
-                or last_epoch < -1):
+        if (
+            isinstance(last_epoch, bool)
+            or not isinstance(last_epoch, (int, np.integer))
+            or last_epoch < -1
+        ):
             raise ValueError(f"{name}: last_epoch must be an integer >= -1, got {last_epoch!r}")
         self.optimizer = optimizer
         if last_epoch == -1:
@@ -122,8 +128,12 @@ class LambdaLR(LRScheduler):
     last_epoch : int, default -1
     """
 
-    def __init__(self, optimizer: Any, lr_lambda: Callable[[int], float] | list[Callable[[int], float]],
-                 last_epoch: int = -1) -> None:
+    def __init__(
+        self,
+        optimizer: Any,
+        lr_lambda: Callable[[int], float] | list[Callable[[int], float]],
+        last_epoch: int = -1,
+    ) -> None:
         n = len(getattr(optimizer, "param_groups", []))
         if callable(lr_lambda):
             self.lr_lambdas = [lr_lambda] * n
@@ -148,8 +158,12 @@ class _LRProbe:
         self.defaults = {"lr": param_groups[0]["lr"]} if param_groups else {}
 
 
-def lr_curve(schedule: LRScheduler | Callable[[Any], LRScheduler], steps: int, lr: float = 0.1,
-             group: int | None = 0) -> NDArray[np.float64]:
+def lr_curve(
+    schedule: LRScheduler | Callable[[Any], LRScheduler],
+    steps: int,
+    lr: float = 0.1,
+    group: int | None = 0,
+) -> NDArray[np.float64]:
     """The learning rate a schedule gives at steps ``0, 1, ..., steps - 1``.
 
     Parameters
@@ -180,7 +194,9 @@ def lr_curve(schedule: LRScheduler | Callable[[Any], LRScheduler], steps: int, l
     steps = check_int(steps, "lr_curve", "steps")
     if isinstance(schedule, LRScheduler):
         source = schedule.optimizer
-        probe = _LRProbe([{k: v for k, v in g.items() if k != "params"} for g in source.param_groups])
+        probe = _LRProbe(
+            [{k: v for k, v in g.items() if k != "params"} for g in source.param_groups]
+        )
         sched = copy.deepcopy(schedule, memo={id(source): probe})
     elif callable(schedule):
         lr = check_number(lr, "lr_curve", "lr", low=0.0)

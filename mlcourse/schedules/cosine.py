@@ -13,7 +13,7 @@ from typing import Any
 from ..validation import check_int, check_number
 from .base import LRScheduler
 
-__all__ = ['CosineAnnealingLR', 'CosineAnnealingWarmRestarts']
+__all__ = ["CosineAnnealingLR", "CosineAnnealingWarmRestarts"]
 
 
 class CosineAnnealingLR(LRScheduler):
@@ -41,7 +41,9 @@ class CosineAnnealingLR(LRScheduler):
     the same values by a recursion; here the closed form is used.
     """
 
-    def __init__(self, optimizer: Any, T_max: int, eta_min: float = 0.0, last_epoch: int = -1) -> None:
+    def __init__(
+        self, optimizer: Any, T_max: int, eta_min: float = 0.0, last_epoch: int = -1
+    ) -> None:
         self.T_max = check_int(T_max, "CosineAnnealingLR", "T_max")
         self.eta_min = check_number(eta_min, "CosineAnnealingLR", "eta_min", low=0.0)
         super().__init__(optimizer, last_epoch)
@@ -102,8 +104,9 @@ class CosineAnnealingWarmRestarts(LRScheduler):
     within an epoch and restarts exactly at the cycle boundaries.
     """
 
-    def __init__(self, optimizer: Any, T_0: int, T_mult: int = 1, eta_min: float = 0.0,
-                 last_epoch: int = -1) -> None:
+    def __init__(
+        self, optimizer: Any, T_0: int, T_mult: int = 1, eta_min: float = 0.0, last_epoch: int = -1
+    ) -> None:
         self.T_0 = check_int(T_0, "CosineAnnealingWarmRestarts", "T_0")
         self.T_mult = check_int(T_mult, "CosineAnnealingWarmRestarts", "T_mult")
         self.eta_min = check_number(eta_min, "CosineAnnealingWarmRestarts", "eta_min", low=0.0)

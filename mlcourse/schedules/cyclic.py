@@ -8,12 +8,13 @@ Chapter 8 (learning-rate schedules).
 from __future__ import annotations
 
 import math
-from typing import Any, Sequence
+from collections.abc import Sequence
+from typing import Any
 
 from ..validation import check_int, check_number
 from .base import LRScheduler
 
-__all__ = ['CyclicLR']
+__all__ = ["CyclicLR"]
 
 
 class CyclicLR(LRScheduler):
@@ -58,9 +59,17 @@ class CyclicLR(LRScheduler):
 
     _MODES = ("triangular", "triangular2", "exp_range")
 
-    def __init__(self, optimizer: Any, base_lr: float | Sequence[float], max_lr: float | Sequence[float],
-                 step_size_up: int = 2000, step_size_down: int | None = None,
-                 mode: str = "triangular", gamma: float = 1.0, last_epoch: int = -1) -> None:
+    def __init__(
+        self,
+        optimizer: Any,
+        base_lr: float | Sequence[float],
+        max_lr: float | Sequence[float],
+        step_size_up: int = 2000,
+        step_size_down: int | None = None,
+        mode: str = "triangular",
+        gamma: float = 1.0,
+        last_epoch: int = -1,
+    ) -> None:
         groups = getattr(optimizer, "param_groups", None)
         if not isinstance(groups, list):
             raise TypeError(
@@ -74,8 +83,11 @@ class CyclicLR(LRScheduler):
                     f"CyclicLR: max_lr must be >= base_lr, got max_lr={hi} < base_lr={lo} (group {i})"
                 )
         up = check_int(step_size_up, "CyclicLR", "step_size_up")
-        down = (up if step_size_down is None
-                else check_int(step_size_down, "CyclicLR", "step_size_down"))
+        down = (
+            up
+            if step_size_down is None
+            else check_int(step_size_down, "CyclicLR", "step_size_down")
+        )
         self.step_size_up, self.step_size_down = up, down
         self.total_size = float(up + down)
         self.step_ratio = up / self.total_size
@@ -116,5 +128,7 @@ class CyclicLR(LRScheduler):
         return [lo + (hi - lo) * height * scale for lo, hi in zip(self.base_lrs, self.max_lrs)]
 
     def extra_repr(self) -> str:
-        return (f"base_lr={self.base_lrs}, max_lr={self.max_lrs}, step_size_up={self.step_size_up}, "
-                f"step_size_down={self.step_size_down}, mode={self.mode!r}")
+        return (
+            f"base_lr={self.base_lrs}, max_lr={self.max_lrs}, step_size_up={self.step_size_up}, "
+            f"step_size_down={self.step_size_down}, mode={self.mode!r}"
+        )

@@ -9,14 +9,15 @@ from __future__ import annotations
 
 import bisect
 from collections import Counter
-from typing import Any, Iterable
+from collections.abc import Iterable
+from typing import Any
 
 import numpy as np
 
 from ..validation import check_int, check_number
 from .base import LRScheduler
 
-__all__ = ['ExponentialLR', 'InverseTimeLR', 'MultiStepLR', 'StepLR']
+__all__ = ["ExponentialLR", "InverseTimeLR", "MultiStepLR", "StepLR"]
 
 
 class StepLR(LRScheduler):
@@ -38,7 +39,9 @@ class StepLR(LRScheduler):
     The lectures' "divide by 10 every T epochs" is ``gamma=0.1``.
     """
 
-    def __init__(self, optimizer: Any, step_size: int, gamma: float = 0.1, last_epoch: int = -1) -> None:
+    def __init__(
+        self, optimizer: Any, step_size: int, gamma: float = 0.1, last_epoch: int = -1
+    ) -> None:
         self.step_size = check_int(step_size, "StepLR", "step_size")
         self.gamma = check_number(gamma, "StepLR", "gamma", low=0.0)
         super().__init__(optimizer, last_epoch)
@@ -68,8 +71,9 @@ class MultiStepLR(LRScheduler):
     .. math:: \\eta_k = \\eta_0\\, \\gamma^{\\#\\{m \\in \\text{milestones} : m \\le k\\}}
     """
 
-    def __init__(self, optimizer: Any, milestones: Iterable[int], gamma: float = 0.1,
-                 last_epoch: int = -1) -> None:
+    def __init__(
+        self, optimizer: Any, milestones: Iterable[int], gamma: float = 0.1, last_epoch: int = -1
+    ) -> None:
         try:
             ms = list(milestones)
         except TypeError:
@@ -78,7 +82,9 @@ class MultiStepLR(LRScheduler):
             ) from None
         for m in ms:
             if isinstance(m, bool) or not isinstance(m, (int, np.integer)) or m < 0:
-                raise ValueError(f"MultiStepLR: milestones must be non-negative integers, got {ms!r}")
+                raise ValueError(
+                    f"MultiStepLR: milestones must be non-negative integers, got {ms!r}"
+                )
         self.milestones = Counter(int(m) for m in ms)
         self._sorted_milestones = sorted(self.milestones.elements())
         self.gamma = check_number(gamma, "MultiStepLR", "gamma", low=0.0)

@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import bisect
 import copy
-from typing import Any, Sequence
+from collections.abc import Sequence
+from typing import Any
 
 from ..validation import check_int, check_number
 from .base import LRScheduler
 
-__all__ = ['LinearLR', 'SequentialLR']
+__all__ = ["LinearLR", "SequentialLR"]
 
 
 class LinearLR(LRScheduler):
@@ -46,10 +47,17 @@ class LinearLR(LRScheduler):
     Large Minibatch SGD: Training ImageNet in 1 Hour").
     """
 
-    def __init__(self, optimizer: Any, start_factor: float = 1.0 / 3, end_factor: float = 1.0,
-                 total_iters: int = 5, last_epoch: int = -1) -> None:
-        self.start_factor = check_number(start_factor, "LinearLR", "start_factor",
-                                          low=0.0, high=1.0, low_open=True)
+    def __init__(
+        self,
+        optimizer: Any,
+        start_factor: float = 1.0 / 3,
+        end_factor: float = 1.0,
+        total_iters: int = 5,
+        last_epoch: int = -1,
+    ) -> None:
+        self.start_factor = check_number(
+            start_factor, "LinearLR", "start_factor", low=0.0, high=1.0, low_open=True
+        )
         self.end_factor = check_number(end_factor, "LinearLR", "end_factor", low=0.0, high=1.0)
         self.total_iters = check_int(total_iters, "LinearLR", "total_iters")
         super().__init__(optimizer, last_epoch)
@@ -60,8 +68,10 @@ class LinearLR(LRScheduler):
         return [base * factor for base in self.base_lrs]
 
     def extra_repr(self) -> str:
-        return (f"start_factor={self.start_factor}, end_factor={self.end_factor}, "
-                f"total_iters={self.total_iters}")
+        return (
+            f"start_factor={self.start_factor}, end_factor={self.end_factor}, "
+            f"total_iters={self.total_iters}"
+        )
 
 
 class SequentialLR(LRScheduler):
@@ -92,8 +102,13 @@ class SequentialLR(LRScheduler):
     first one recorded in ``group["initial_lr"]``.
     """
 
-    def __init__(self, optimizer: Any, schedulers: Sequence[LRScheduler], milestones: Sequence[int],
-                 last_epoch: int = -1) -> None:
+    def __init__(
+        self,
+        optimizer: Any,
+        schedulers: Sequence[LRScheduler],
+        milestones: Sequence[int],
+        last_epoch: int = -1,
+    ) -> None:
         schedulers = list(schedulers)
         if not schedulers:
             raise ValueError("SequentialLR: expected at least one scheduler, got none")
@@ -149,8 +164,11 @@ class SequentialLR(LRScheduler):
         return self.get_last_lr()
 
     def state_dict(self) -> dict[str, Any]:
-        state = {k: copy.deepcopy(v) for k, v in self.__dict__.items()
-                 if k not in ("optimizer", "_schedulers")}
+        state = {
+            k: copy.deepcopy(v)
+            for k, v in self.__dict__.items()
+            if k not in ("optimizer", "_schedulers")
+        }
         state["_schedulers"] = [s.state_dict() for s in self._schedulers]
         return state
 

@@ -19,7 +19,7 @@ from ..validation import check_int, check_number
 if TYPE_CHECKING:
     pass
 
-__all__ = ['Control', 'Dropdown', 'Fixed', 'IntSlider', 'Slider', 'frame_grid']
+__all__ = ["Control", "Dropdown", "Fixed", "IntSlider", "Slider", "frame_grid"]
 
 
 def _decimals(x: float) -> int:
@@ -73,8 +73,14 @@ class Slider(Control):
     _who = "Slider"
     _integer = False
 
-    def __init__(self, min: float, max: float, step: float, value: float | None = None,
-                 description: str | None = None) -> None:
+    def __init__(
+        self,
+        min: float,
+        max: float,
+        step: float,
+        value: float | None = None,
+        description: str | None = None,
+    ) -> None:
         who = f"{self._who}(min={min!r}, max={max!r}, step={step!r})"
         lo = _check_number(min, who, "min", self._integer)
         hi = _check_number(max, who, "max", self._integer)
@@ -90,7 +96,12 @@ class Slider(Control):
                 f"{who}: (max - min) / step = {intervals:.6g} is not a whole number, so max is not "
                 "on the slider; choose a step that divides the range"
             )
-        self.min, self.max, self.step = (int(lo), int(hi), int(st)) if self._integer else (lo, hi, st)
+        self.min: float
+        self.max: float
+        self.step: float
+        self.min, self.max, self.step = (
+            (int(lo), int(hi), int(st)) if self._integer else (lo, hi, st)
+        )
         self._n = n_intervals + 1
         digits = builtins.max(_decimals(lo), _decimals(st))
         if self._integer:
@@ -105,7 +116,9 @@ class Slider(Control):
             v = _check_number(value, who, "value", self._integer)
             position = (v - lo) / st
             index = round(position)
-            if not 0 <= index < self._n or abs(position - index) > 1e-6 * builtins.max(1.0, abs(position)):
+            if not 0 <= index < self._n or abs(position - index) > 1e-6 * builtins.max(
+                1.0, abs(position)
+            ):
                 raise ValueError(
                     f"{who}: value={value!r} is not one of the slider's values "
                     f"{self._values[0]}, {self._values[1]}, ..., {self._values[-1]}"
@@ -124,8 +137,10 @@ class Slider(Control):
         return self._default
 
     def __repr__(self) -> str:
-        return (f"{self._who}(min={self.min!r}, max={self.max!r}, step={self.step!r}, "
-                f"value={self._values[self._default]!r})")
+        return (
+            f"{self._who}(min={self.min!r}, max={self.max!r}, step={self.step!r}, "
+            f"value={self._values[self._default]!r})"
+        )
 
 
 class IntSlider(Slider):
@@ -146,8 +161,14 @@ class IntSlider(Slider):
     _who = "IntSlider"
     _integer = True
 
-    def __init__(self, min: int, max: int, step: int = 1, value: int | None = None,
-                 description: str | None = None) -> None:
+    def __init__(
+        self,
+        min: int,
+        max: int,
+        step: int = 1,
+        value: int | None = None,
+        description: str | None = None,
+    ) -> None:
         super().__init__(min, max, step, value=value, description=description)
 
 
@@ -165,8 +186,9 @@ class Dropdown(Control):
         Label shown beside the drop-down; the keyword name when omitted.
     """
 
-    def __init__(self, options: Sequence[Any], value: Any = None,
-                 description: str | None = None) -> None:
+    def __init__(
+        self, options: Sequence[Any], value: Any = None, description: str | None = None
+    ) -> None:
         if isinstance(options, (str, bytes)) or not isinstance(options, Sequence):
             raise TypeError(
                 f"Dropdown: options must be a list of values or of (label, value) pairs, "
@@ -194,7 +216,9 @@ class Dropdown(Control):
         else:
             matches = [i for i, v in enumerate(self._values) if v is value or _safe_equal(v, value)]
             if not matches:
-                raise ValueError(f"Dropdown: value={value!r} is not one of the options {self._labels}")
+                raise ValueError(
+                    f"Dropdown: value={value!r} is not one of the options {self._labels}"
+                )
             self._default = matches[0]
 
     def values(self) -> list[Any]:
@@ -306,14 +330,22 @@ def frame_grid(controls: dict[str, Control], max_frames: int = 48) -> dict[str, 
         When even two values per slider and every drop-down option exceed
         ``max_frames``.
     """
-    if isinstance(max_frames, bool) or not isinstance(max_frames, (int, np.integer)) or max_frames < 1:
-        raise ValueError(f"interactive_figure: max_frames must be a positive int, got {max_frames!r}")
+    if (
+        isinstance(max_frames, bool)
+        or not isinstance(max_frames, (int, np.integer))
+        or max_frames < 1
+    ):
+        raise ValueError(
+            f"interactive_figure: max_frames must be a positive int, got {max_frames!r}"
+        )
     _check_controls(controls)
     varying = {name: c for name, c in controls.items() if c.varies}
     sizes = {name: len(c.values()) for name, c in varying.items()}
     counts = dict(sizes)
-    floor = {name: (min(2, sizes[name]) if isinstance(c, Slider) else sizes[name])
-             for name, c in varying.items()}
+    floor = {
+        name: (min(2, sizes[name]) if isinstance(c, Slider) else sizes[name])
+        for name, c in varying.items()
+    }
     while math.prod(counts.values()) > max_frames:
         reducible = [name for name in counts if counts[name] > floor[name]]
         if not reducible:

@@ -22,7 +22,7 @@ if TYPE_CHECKING:
 
 from .controls import Control, frame_grid
 
-__all__ = ['FRAME_COLORS', 'FRAME_DPI', 'LIVE_DPI', 'Frames', 'WidgetDrawError', 'compute_frames']
+__all__ = ["FRAME_COLORS", "FRAME_DPI", "LIVE_DPI", "Frames", "WidgetDrawError", "compute_frames"]
 
 
 #: Resolution of the precomputed frames shown in the HTML book.
@@ -94,13 +94,15 @@ def _call_text(values: dict[str, Any]) -> str:
 
 def _check_draw_signature(draw: Callable[..., Any], names: Sequence[str]) -> None:
     if not callable(draw):
-        raise TypeError(f"interactive_figure: draw must be a function draw(fig, **values), got {draw!r:.60}")
+        raise TypeError(
+            f"interactive_figure: draw must be a function draw(fig, **values), got {draw!r:.60}"
+        )
     try:
         signature = inspect.signature(draw)
     except (TypeError, ValueError):
         return
     try:
-        signature.bind(None, **{n: None for n in names})
+        signature.bind(None, **dict.fromkeys(names))
     except TypeError as exc:
         raise TypeError(
             f"interactive_figure: draw must accept the figure and the keywords {list(names)}, "
@@ -136,15 +138,16 @@ def _rgb_image(fig: Figure, dpi: int) -> Any:
 
     fig.set_dpi(dpi)
     fig.canvas.draw()
-    rgba = np.asarray(fig.canvas.buffer_rgba())  # (H, W, 4)
+    rgba = np.asarray(fig.canvas.buffer_rgba())  # type: ignore[attr-defined]  # (H, W, 4), Agg canvas
     return Image.fromarray(np.ascontiguousarray(rgba[..., :3]))
 
 
 def _png_palette(fig: Figure, dpi: int, colors: int) -> bytes:
     from PIL import Image
 
-    small = _rgb_image(fig, dpi).quantize(colors=colors, method=Image.Quantize.FASTOCTREE,
-                                          dither=Image.Dither.NONE)
+    small = _rgb_image(fig, dpi).quantize(
+        colors=colors, method=Image.Quantize.FASTOCTREE, dither=Image.Dither.NONE
+    )
     buf = io.BytesIO()
     small.save(buf, format="PNG", optimize=True)
     return buf.getvalue()
@@ -217,5 +220,13 @@ def compute_frames(
         kwargs = {n: (combo[n] if n in combo else fixed[n]) for n in controls}
         _draw_into(fig, draw, kwargs)
         images.append(_png_palette(fig, dpi, colors))
-    return Frames(names=names, indices=indices, values=values, labels=labels, images=images,
-                  default=default, fixed=fixed, seconds=time.perf_counter() - start)
+    return Frames(
+        names=names,
+        indices=indices,
+        values=values,
+        labels=labels,
+        images=images,
+        default=default,
+        fixed=fixed,
+        seconds=time.perf_counter() - start,
+    )

@@ -27,7 +27,7 @@ from .frames import (
 )
 from .static import static_html
 
-__all__ = ['InteractiveFigure', 'interactive_figure']
+__all__ = ["InteractiveFigure", "interactive_figure"]
 
 
 class InteractiveFigure:
@@ -46,12 +46,21 @@ class InteractiveFigure:
         The controls by keyword name.
     """
 
-    def __init__(self, draw: Callable[..., Any], controls: dict[str, Control], *,
-                 figsize: tuple[float, float] | None, max_frames: int) -> None:
+    def __init__(
+        self,
+        draw: Callable[..., Any],
+        controls: dict[str, Control],
+        *,
+        figsize: tuple[float, float] | None,
+        max_frames: int,
+    ) -> None:
         _check_controls(controls)
         if figsize is not None:
-            if (not isinstance(figsize, (tuple, list)) or len(figsize) != 2
-                    or not all(isinstance(s, (int, float)) and s > 0 for s in figsize)):
+            if (
+                not isinstance(figsize, (tuple, list))
+                or len(figsize) != 2
+                or not all(isinstance(s, (int, float)) and s > 0 for s in figsize)
+            ):
                 raise ValueError(
                     f"interactive_figure: figsize must be (width, height) in inches, got {figsize!r}"
                 )
@@ -83,7 +92,9 @@ class InteractiveFigure:
         """
         unknown = set(values) - set(self.controls)
         if unknown:
-            raise TypeError(f"render: unknown controls {sorted(unknown)}; known: {list(self.controls)}")
+            raise TypeError(
+                f"render: unknown controls {sorted(unknown)}; known: {list(self.controls)}"
+            )
         kwargs = {**self.default_values(), **values}
         if self._live_fig is None:
             self._live_fig = _new_figure(self.figsize)
@@ -111,17 +122,33 @@ class InteractiveFigure:
             desc = c.description or name
             style = {"description_width": "initial"}
             if isinstance(c, IntSlider):
-                inputs[name] = w.IntSlider(min=c.min, max=c.max, step=c.step,
-                                           value=c.values()[c.default_index()], description=desc,
-                                           continuous_update=True, style=style)
+                inputs[name] = w.IntSlider(
+                    min=c.min,
+                    max=c.max,
+                    step=c.step,
+                    value=c.values()[c.default_index()],
+                    description=desc,
+                    continuous_update=True,
+                    style=style,
+                )
             elif isinstance(c, Slider):
-                inputs[name] = w.FloatSlider(min=c.min, max=c.max, step=c.step,
-                                             value=c.values()[c.default_index()], description=desc,
-                                             continuous_update=True, readout_format=f".{c._digits}f",
-                                             style=style)
+                inputs[name] = w.FloatSlider(
+                    min=c.min,
+                    max=c.max,
+                    step=c.step,
+                    value=c.values()[c.default_index()],
+                    description=desc,
+                    continuous_update=True,
+                    readout_format=f".{c._digits}f",
+                    style=style,
+                )
             elif isinstance(c, Dropdown):
-                inputs[name] = w.Dropdown(options=list(zip(c.labels(), range(len(c.values())))),
-                                          value=c.default_index(), description=desc, style=style)
+                inputs[name] = w.Dropdown(
+                    options=list(zip(c.labels(), range(len(c.values())))),
+                    value=c.default_index(),
+                    description=desc,
+                    style=style,
+                )
         image = w.Image(value=self.render(), format="png")
         errors = w.HTML(value="")
 
@@ -141,8 +168,10 @@ class InteractiveFigure:
             try:
                 png = self.render(**current())
             except WidgetDrawError:
-                errors.value = ('<pre style="color:#b00020;white-space:pre-wrap;font-size:0.85em">'
-                                f"{html.escape(traceback.format_exc())}</pre>")
+                errors.value = (
+                    '<pre style="color:#b00020;white-space:pre-wrap;font-size:0.85em">'
+                    f"{html.escape(traceback.format_exc())}</pre>"
+                )
                 return
             errors.value = ""
             image.value = png
@@ -168,15 +197,26 @@ class InteractiveFigure:
                 continue
             shown = len(self.frames.indices[n])
             total = len(c.values())
-            span = f"{c.labels()[0]}..{c.labels()[-1]}" if isinstance(c, Slider) else "|".join(c.labels())
+            span = (
+                f"{c.labels()[0]}..{c.labels()[-1]}"
+                if isinstance(c, Slider)
+                else "|".join(c.labels())
+            )
             parts.append(f"{n} in {span} ({shown} of {total} values precomputed)")
         name = getattr(self.draw, "__name__", "draw")
-        return (f"<interactive figure {name}: {'; '.join(parts)}; {self.n_frames} frames, "
-                f"{self.frames.nbytes / 1e3:.0f} kB>")
+        return (
+            f"<interactive figure {name}: {'; '.join(parts)}; {self.n_frames} frames, "
+            f"{self.frames.nbytes / 1e3:.0f} kB>"
+        )
 
 
-def interactive_figure(draw: Callable[..., Any], *, figsize: tuple[float, float] | None = None,
-                       max_frames: int = 48, **controls: Control) -> InteractiveFigure:
+def interactive_figure(
+    draw: Callable[..., Any],
+    *,
+    figsize: tuple[float, float] | None = None,
+    max_frames: int = 48,
+    **controls: Control,
+) -> InteractiveFigure:
     """Make a figure with sliders and drop-downs that works in JupyterLab and in the HTML book.
 
     Parameters

@@ -21,7 +21,7 @@ if TYPE_CHECKING:
 from .controls import Control, Dropdown
 from .frames import Frames
 
-__all__ = ['static_html']
+__all__ = ["static_html"]
 
 
 _SCRIPT = """(function () {
@@ -51,8 +51,11 @@ _SCRIPT = """(function () {
 })();"""
 
 
-def static_html(frames: Frames, descriptions: dict[str, str] | None = None,
-                controls: dict[str, Control] | None = None) -> str:
+def static_html(
+    frames: Frames,
+    descriptions: dict[str, str] | None = None,
+    controls: dict[str, Control] | None = None,
+) -> str:
     """Return the self-contained HTML scrubber for precomputed frames.
 
     The page gets one ``<input type="range">`` per slider and one ``<select>``
@@ -81,10 +84,12 @@ def static_html(frames: Frames, descriptions: dict[str, str] | None = None,
         digest.update(im)
     digest.update(json.dumps(frames.labels, sort_keys=True).encode())
     uid = "mlc-" + digest.hexdigest()[:12]
-    parts = [f'<div class="mlcourse-interactive" id="{uid}" data-mlc-frames="{len(frames.images)}" '
-             'style="font-family:sans-serif;font-size:0.9em;margin:0.5em 0">',
-             '<div class="mlc-controls" style="display:flex;flex-wrap:wrap;gap:0.4em 1.5em;'
-             'align-items:center;margin-bottom:0.3em">']
+    parts = [
+        f'<div class="mlcourse-interactive" id="{uid}" data-mlc-frames="{len(frames.images)}" '
+        'style="font-family:sans-serif;font-size:0.9em;margin:0.5em 0">',
+        '<div class="mlc-controls" style="display:flex;flex-wrap:wrap;gap:0.4em 1.5em;'
+        'align-items:center;margin-bottom:0.3em">',
+    ]
     for i, name in enumerate(frames.names):
         label = html.escape(descriptions.get(name) or name)
         n = len(frames.indices[name])
@@ -95,29 +100,42 @@ def static_html(frames: Frames, descriptions: dict[str, str] | None = None,
                 f'<option value="{j}"{" selected" if j == pos else ""}>{html.escape(text)}</option>'
                 for j, text in enumerate(frames.labels[name])
             )
-            widget = (f'<select data-mlc-control="{html.escape(name)}" aria-label="{label}">'
-                      f"{options}</select>")
+            widget = (
+                f'<select data-mlc-control="{html.escape(name)}" aria-label="{label}">'
+                f"{options}</select>"
+            )
             parts.append(f"<label>{label} {widget}</label>")
         else:
-            widget = (f'<input type="range" min="0" max="{n - 1}" step="1" value="{pos}" '
-                      f'data-mlc-control="{html.escape(name)}" aria-label="{label}" '
-                      'style="vertical-align:middle;width:10em">')
-            output = (f'<output data-mlc-output="{i}" style="display:inline-block;min-width:3.5em">'
-                      f"{html.escape(frames.labels[name][pos])}</output>")
+            widget = (
+                f'<input type="range" min="0" max="{n - 1}" step="1" value="{pos}" '
+                f'data-mlc-control="{html.escape(name)}" aria-label="{label}" '
+                'style="vertical-align:middle;width:10em">'
+            )
+            output = (
+                f'<output data-mlc-output="{i}" style="display:inline-block;min-width:3.5em">'
+                f"{html.escape(frames.labels[name][pos])}</output>"
+            )
             parts.append(f"<label>{label} {widget} {output}</label>")
     parts.append("</div>")
     current = frames.index(frames.default)
     parts.append('<div class="mlc-frames">')
     for k, png in enumerate(frames.images):
-        combo = ", ".join(f"{n} = {frames.labels[n][int(p)]}"
-                          for n, p in zip(frames.names, np.unravel_index(k, frames.shape)))
+        combo = ", ".join(
+            f"{n} = {frames.labels[n][int(p)]}"
+            for n, p in zip(frames.names, np.unravel_index(k, frames.shape))
+        )
         hidden = "" if k == current else "display:none;"
         data = base64.b64encode(png).decode("ascii")
-        parts.append(f'<img data-mlc-frame="{k}" alt="figure for {html.escape(combo)}" '
-                     f'style="{hidden}max-width:100%;height:auto" src="data:image/png;base64,{data}">')
+        parts.append(
+            f'<img data-mlc-frame="{k}" alt="figure for {html.escape(combo)}" '
+            f'style="{hidden}max-width:100%;height:auto" src="data:image/png;base64,{data}">'
+        )
     parts.append("</div>")
-    script = _SCRIPT % {"id": json.dumps(uid), "shape": json.dumps(list(frames.shape)),
-                        "labels": json.dumps([frames.labels[n] for n in frames.names])}
+    script = _SCRIPT % {
+        "id": json.dumps(uid),
+        "shape": json.dumps(list(frames.shape)),
+        "labels": json.dumps([frames.labels[n] for n in frames.names]),
+    }
     parts.append(f"<script>{script}</script>")
     parts.append("</div>")
     return "\n".join(parts)
