@@ -141,6 +141,12 @@ class ExerciseResult:
     total_tests: int = 0
     tests: list[TestResult] = field(default_factory=list)
 
+    def __post_init__(self) -> None:
+        self.reason = clean(self.reason)
+        for test in self.tests:
+            test.message = clean(test.message, 300)
+            test.label = clean(test.label, 100)
+
 
 @dataclass
 class SubmissionReport:
@@ -188,11 +194,20 @@ class SubmissionReport:
                           "output": "\n".join(detail), "visibility": "visible"})
         summary = f"{self.assignment}: {_fmt(self.score)}/{_fmt(self.max_score)} points"
         if self.error:
-            summary += f". {self.error}"
+            summary += f". {clean(self.error)}"
         return {"score": self.score, "execution_time": round(self.seconds, 2), "output": summary,
                 "tests": tests,
                 "extra_data": {"hidden_test_seed": self.seed, "assignment": self.assignment,
                                "isolation": self.isolation}}
+
+
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]+")
+
+
+def clean(text: Any, limit: int = 600) -> str:
+    """Text from a submission made safe for a report: one line, no control characters, bounded."""
+    text = _CONTROL.sub(" ", str(text))
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def _fmt(x: float) -> str:
@@ -381,8 +396,13 @@ def find_submissions(paths: Iterable[str | Path]) -> list[Path]:
     found: list[Path] = []
     for p in map(Path, paths):
         if p.is_dir():
-            found.extend(sorted(q for q in p.rglob("*.ipynb")
-                                if ".ipynb_checkpoints" not in q.parts and not q.is_symlink()))
+            top = p.resolve()
+            for q in sorted(p.rglob("*.ipynb")):
+                if ".ipynb_checkpoints" in q.parts or q.is_symlink():
+                    continue
+                if not q.resolve().is_relative_to(top):
+                    continue  # reached through a linked folder
+                found.append(q)
         else:
             found.append(p)
     return found
@@ -462,7 +482,7 @@ def write_gradebook(reports: list[SubmissionReport], path: str | Path,
                      "assignment", "error"])
     for rep in reports:
         points = {r.exercise: r.points for r in rep.results}
-        writer.writerow([rep.student, *[_fmt(points[ex]) if ex in points else "" for ex, _ in columns],
+        writer.writerow([_csv_safe(clean(rep.student, 200)), *[_fmt(points[ex]) if ex in points else "" for ex, _ in columns],
                          _fmt(rep.score), _fmt(rep.max_score), rep.assignment,
                          _csv_safe(rep.error)])
     write_atomic(path, buffer.getvalue())
