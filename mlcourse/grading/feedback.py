@@ -58,7 +58,7 @@ class CheckResult:
         text = f"{self.exercise_id}: {n_pass} of {len(self.results)} public tests passed."
         weights = self.weights or (1.0,) * len(self.results)
         total = sum(weights)
-        if n_pass and total > 0:
+        if 0 < n_pass < len(self.results) and total > 0:
             share = self.points * sum(w for r, w in zip(self.results, weights) if r.passed) / total
             text += (f" Points are shared among the tests: these would earn {share:.3g} of "
                      f"{self.points:g}.")
