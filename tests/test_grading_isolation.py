@@ -339,8 +339,12 @@ def test_no_exercise_outlives_the_run(attack_run):
 
 @needs_isolation
 def test_every_submission_gets_a_report_and_the_run_is_quick(attack_run):
+    import resource
+
     assert len(attack_run["reports"]) == len(ATTACKS) + 12
     assert attack_run["seconds"] < 300
+    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    assert peak_mb < 450, f"the grader's memory peaked at {peak_mb:.0f} MB (512 MB of stdout read?)"
 
 
 def test_grade_refuses_without_isolation_and_names_what_is_missing(tmp_path, monkeypatch, capsys):
@@ -423,11 +427,20 @@ def test_malformed_submissions_get_an_error_of_their_own_and_the_run_goes_on(tmp
     (subs / "binary.ipynb").write_bytes(b"\xff\xfe\x00garbage")
     with open(subs / "huge.ipynb", "wb") as fh:
         fh.truncate(60 * 1024 * 1024)
+    blank = honest(student)
+    for cell in blank["cells"]:
+        if cell.get("metadata", {}).get("mlcourse", {}).get("exercise") == "ch99-mse-grad":
+            cell["metadata"] = {}
+            cell["source"] = "\n" * 1_000_000  # once made the hint's regex quadratic
+    write(blank, subs / "blank-lines.ipynb")
     os.mkfifo(subs / "fifo.ipynb")
     (subs / "link.ipynb").symlink_to(subs / "alice.ipynb")
+    start = time.monotonic()
     reports = {Path(r.submission).stem: r for r in grade_many([subs], manifest, seed=4, isolated=False)}
+    assert time.monotonic() - start < 120
     assert set(reports) == {"alice", "int-source", "wrong-types", "deep", "list", "binary", "huge",
-                            "fifo"}, "links are not followed"
+                            "fifo", "blank-lines"}, "links are not followed"
+    assert reports["blank-lines"].score == 5
     assert reports["alice"].score == 6
     assert reports["wrong-types"].score == 6, reports["wrong-types"].table()
     bad = by_id(reports["int-source"])["ch99-mse-grad"]

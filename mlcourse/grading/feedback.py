@@ -212,10 +212,10 @@ def _latest_cell_defining(name: str, any_kind: bool = False) -> str | None:
         return None
     history = shell.user_ns.get("In") or []
     if any_kind:
-        pattern = re.compile(rf"^\s*(?:def|class)\s+{re.escape(name)}\b"
-                             rf"|^{re.escape(name)}\s*(?::[^=\n]*)?=(?!=)", re.MULTILINE)
+        pattern = re.compile(rf"^[ \t]*(?:def|class)[ \t]+{re.escape(name)}\b"
+                             rf"|^{re.escape(name)}[ \t]*(?::[^=\n]*)?=(?!=)", re.MULTILINE)
     else:
-        pattern = re.compile(rf"^\s*def\s+{re.escape(name)}\s*\(", re.MULTILINE)
+        pattern = re.compile(rf"^[ \t]*def[ \t]+{re.escape(name)}[ \t]*\(", re.MULTILINE)
     for source in reversed(history):
         if isinstance(source, str) and pattern.search(source):
             return source

@@ -172,8 +172,8 @@ class SubmissionReport:
             rows.append((r.exercise, f"{_fmt(r.points)}/{_fmt(r.max_points)}", tests, r.status,
                          r.reason))
         widths = [max(len(row[i]) for row in rows) for i in range(4)]
-        lines = [f"{self.submission}: {_fmt(self.score)}/{_fmt(self.max_score)} points"
-                 + (f"  ({self.error})" if self.error else "")]
+        lines = [f"{clean(self.submission, 300)}: {_fmt(self.score)}/{_fmt(self.max_score)} points"
+                 + (f"  ({clean(self.error)})" if self.error else "")]
         for row in rows:
             lines.append("  ".join(cell.ljust(widths[i]) for i, cell in enumerate(row[:4]))
                          + "  " + row[4])
@@ -372,13 +372,20 @@ def _load(path: str | Path, assignment: Assignment, seed: int,
     report.seconds = -start
     report.max_score = assignment.max_score
     try:
-        nb = read_notebook(path)
+        nb = _slim(read_notebook(path))
     except NotebookError as exc:
-        report.error = str(exc)
+        report.error = clean(exc)
         report.results = [ExerciseResult(e.id, 0.0, e.points, ERROR, f"submission unreadable: {exc}")
                           for e in assignment.exercises]
         return None, report
     return nb, report
+
+
+def _slim(nb: dict) -> dict:
+    """Only what grading reads: code cells' type, metadata and source (outputs can be large)."""
+    return {"cells": [{k: c[k] for k in ("cell_type", "metadata", "source") if k in c}
+                      if isinstance(c, dict) else c for c in nb["cells"]
+                      if not isinstance(c, dict) or c.get("cell_type") == "code"]}
 
 
 def _finish(report: SubmissionReport) -> SubmissionReport:
