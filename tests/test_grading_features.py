@@ -143,6 +143,9 @@ def test_check_supports_modules_requires_and_driver_in_the_notebook():
         shell.run_cell("from mlcourse import Linear\nfinal_loss = 0.25", store_history=True)
         result = shell.run_cell('check("ch98-final-loss", final_loss)', store_history=True).result
         assert not result.passed and "may import nothing from mlcourse" in result.note
+        shell.run_cell("import scipy\nfinal_loss = 0.25", store_history=True)
+        result = shell.run_cell('check("ch98-final-loss", final_loss)', store_history=True).result
+        assert not result.passed and "only the standard library and NumPy" in result.note
         shell.run_cell("def affine(x, w):\n    return x @ w * 0", store_history=True)
         result = shell.run_cell('check("ch98-affine-energy", affine_energy)', store_history=True).result
         assert not result.passed, "part 2 is checked with the student's latest part 1"
