@@ -264,3 +264,47 @@ register(Exercise(
     hint="-log N(y; mu, s2) = 0.5 log s2 + (y - mu)^2 / (2 s2) + 0.5 log(2 pi) with s2 = "
          "exp(log_var); differentiate in mu and in log_var (d s2 / d log_var = s2).",
 ))
+
+
+def _smoothed_ce_floor(eps, K):
+    p = np.full(int(K), eps / K)  # (K,)
+    p[0] += 1.0 - eps
+    return float(-np.sum(p * np.log(p)))
+
+
+def _floor_other_convention(eps, K):
+    p = np.full(int(K), eps / (K - 1))
+    p[0] = 1.0 - eps
+    return float(-np.sum(p * np.log(p)))
+
+
+def _floor_case(rng):
+    return float(rng.uniform(0.01, 0.6)), int(rng.integers(2, 1001))
+
+
+register(Exercise(
+    id="ch04-smoothing-floor",
+    function="smoothed_ce_floor",
+    points=2,
+    summary="return the smallest mean cross-entropy any model can reach on targets smoothed "
+            "with label_smoothing = eps over K classes",
+    public=[
+        ("eps = 0.1, K = 10", lambda rng: (0.1, 10)),
+        ("eps = 0.2, K = 2", lambda rng: (0.2, 2)),
+        ("eps = 0.05, K = 1000", lambda rng: (0.05, 1000)),
+    ],
+    hidden=_floor_case, n_hidden=8,
+    reference=_smoothed_ce_floor,
+    mistakes=[
+        Mistake(lambda eps, K: 0.0,
+                "with soft targets the cross-entropy cannot reach 0: CE = H(p) + KL(p || q) >= H(p)"),
+        Mistake(_floor_other_convention,
+                "use the convention of the exercise: 1 - eps + eps / K on the true class and "
+                "eps / K on each of the others"),
+        Mistake(lambda eps, K: _smoothed_ce_floor(eps, K) / np.log(2),
+                "use natural logarithms, as the loss does (not bits)"),
+    ],
+    hint="the best model predicts q = p exactly; the loss is then the entropy H(p) of the "
+         "smoothed target. Write H(p) in closed form: one term for the true class, K - 1 equal "
+         "terms for the others.",
+))
