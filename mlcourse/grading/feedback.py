@@ -58,7 +58,7 @@ class CheckResult:
         text = f"{self.exercise_id}: {n_pass} of {len(self.results)} public tests passed."
         weights = self.weights or (1.0,) * len(self.results)
         total = sum(weights)
-        if n_pass and total > 0:
+        if 0 < n_pass < len(self.results) and total > 0:
             share = self.points * sum(w for r, w in zip(self.results, weights) if r.passed) / total
             text += (f" Points are shared among the tests: these would earn {share:.3g} of "
                      f"{self.points:g}.")
@@ -212,10 +212,10 @@ def _latest_cell_defining(name: str, any_kind: bool = False) -> str | None:
         return None
     history = shell.user_ns.get("In") or []
     if any_kind:
-        pattern = re.compile(rf"^\s*(?:def|class)\s+{re.escape(name)}\b"
-                             rf"|^{re.escape(name)}\s*(?::[^=\n]*)?=(?!=)", re.MULTILINE)
+        pattern = re.compile(rf"^[ \t]*(?:def|class)[ \t]+{re.escape(name)}\b"
+                             rf"|^{re.escape(name)}[ \t]*(?::[^=\n]*)?=(?!=)", re.MULTILINE)
     else:
-        pattern = re.compile(rf"^\s*def\s+{re.escape(name)}\s*\(", re.MULTILINE)
+        pattern = re.compile(rf"^[ \t]*def[ \t]+{re.escape(name)}[ \t]*\(", re.MULTILINE)
     for source in reversed(history):
         if isinstance(source, str) and pattern.search(source):
             return source
