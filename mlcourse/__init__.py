@@ -54,12 +54,12 @@ _EXPORTS: dict[str, str] = {
     # chapters 10 and 11: regularization and normalization
     "Dropout": "regularization",
     "LayerDrop": "regularization",
-    "BatchNorm1d": "regularization",
-    "LayerNorm": "regularization",
-    "Residual": "regularization",
+    "BatchNorm1d": "normalization",
+    "LayerNorm": "normalization",
+    "Residual": "layers",
     "l1_penalty": "regularization",
     "l2_penalty": "regularization",
-    "EarlyStopping": "regularization",
+    "EarlyStopping": "callbacks",
     "prune_layerdrop": "regularization",
     # chapters 6 and 12: data and the training loop
     "DataLoader": "data",
@@ -69,13 +69,13 @@ _EXPORTS: dict[str, str] = {
     "kfold_indices": "data",
     "Standardizer": "data",
     "fit": "train",
-    "History": "train",
-    "evaluate": "train",
-    "accuracy": "train",
-    "predict": "train",
-    "predict_proba": "train",
-    "predict_logits": "train",
-    "Callback": "train",
+    "History": "history",
+    "evaluate": "metrics",
+    "accuracy": "metrics",
+    "predict": "metrics",
+    "predict_proba": "metrics",
+    "predict_logits": "metrics",
+    "Callback": "callbacks",
     "TrainingDivergedError": "train",
     "clip_grad_norm_": "train",
     "save": "io",
@@ -83,8 +83,9 @@ _EXPORTS: dict[str, str] = {
 }
 
 _SUBMODULES = {
-    "module", "layers", "activations", "losses", "gradcheck", "autograd", "init", "optim",
-    "schedules", "regularization", "data", "train", "io", "plotting", "widgets", "grading",
+    "module", "layers", "activations", "functional", "losses", "gradcheck", "autograd", "init",
+    "optim", "schedules", "regularization", "normalization", "data", "train", "callbacks",
+    "history", "metrics", "io", "plotting", "widgets", "grading", "validation",
 }
 
 __all__ = sorted(_EXPORTS) + sorted(_SUBMODULES)

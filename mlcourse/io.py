@@ -21,13 +21,9 @@ from typing import Mapping
 import numpy as np
 from numpy.typing import NDArray
 
-from .module import Module
+from .module import Module, StateDictMismatchError, state_dict_problems
 
 __all__ = ["StateDictMismatchError", "save", "load", "load_state"]
-
-
-class StateDictMismatchError(ValueError):
-    """A saved state does not fit the model: names or shapes differ."""
 
 
 def _npz_path(path: str | os.PathLike[str]) -> Path:
@@ -107,22 +103,12 @@ def load(model: Module, path: str | os.PathLike[str], strict: bool = True) -> Mo
         raise TypeError(f"load: the first argument must be the Module to load into, got "
                         f"{type(model).__name__}; use load_state(path) to read the arrays only")
     state = load_state(path)
-    own = model.state_dict()
-    missing = [k for k in own if k not in state]
-    unexpected = [k for k in state if k not in own]
-    shapes = [f"{k}: model {own[k].shape}, file {state[k].shape}"
-              for k in own if k in state and state[k].shape != own[k].shape]
-    problems = []
-    if strict and missing:
-        problems.append(f"missing in the file: {', '.join(missing)}")
-    if strict and unexpected:
-        problems.append(f"not in the model: {', '.join(unexpected)}")
-    if shapes:
-        problems.append(f"shape mismatch: {'; '.join(shapes)}")
+    problems = state_dict_problems(model.state_dict(), state, strict, source="file")
     if problems:
         raise StateDictMismatchError(
             f"load: {path} does not fit {type(model).__name__} - " + " | ".join(problems)
-            + ". Build the model with the same layers and sizes as the one that was saved"
+            + ". Build the model with the same layers and sizes as the one that was saved",
+            problems,
         )
-    model.load_state_dict({k: v for k, v in state.items() if k in own}, strict=False)
+    model.load_state_dict(state, strict=False)
     return model

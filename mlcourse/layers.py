@@ -1,9 +1,9 @@
-"""Fully connected layers: ``Linear`` (Y = X W + b) and ``Flatten``.
+"""Layers: ``Linear`` (Y = X W + b), ``Flatten`` and the skip connection ``Residual``.
 
 See Also
 --------
 Chapter 2 (multi-layer perceptrons) derives the shapes; chapter 5 derives
-the backward pass.
+the backward pass; chapter 11 adds residual connections.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from numpy.typing import NDArray
 from .validation import as_float_array, as_generator, check_int, check_ndim
 from .module import Module, Parameter
 
-__all__ = ["Linear", "Flatten"]
+__all__ = ["Flatten", "Linear", "Residual"]
 
 
 class Linear(Module):
@@ -42,6 +42,11 @@ class Linear(Module):
         place. With an explicit init the bias starts at zero.
     dtype : numpy dtype, default float32
         float32 trains twice as fast as float64; gradient checks use float64.
+    input_grad : bool, default True
+        Whether backward computes dL/dX. Build the *first* layer of a model
+        with ``input_grad=False``: its input is data, nothing upstream needs
+        dL/dX, and skipping the product ``G Wᵀ`` saves as much time as the
+        layer's forward pass. Backward then returns None.
 
     Attributes
     ----------
@@ -49,10 +54,8 @@ class Linear(Module):
         Note the layout: PyTorch stores ``(C_out, C_in)`` and computes
         ``X Wᵀ``; here the code reads exactly as the lectures' ``X W + b``.
     bias : Parameter of shape (1, C_out) or None
-    needs_input_grad : bool, default True
-        When False, backward skips ``G Wᵀ`` and returns None. :func:`mlcourse.fit`
-        sets it on a model's first layer during training, whose input is data:
-        that product costs as much as the layer's forward pass.
+    input_grad : bool
+        The constructor argument (``needs_input_grad`` is an older name for it).
 
     Notes
     -----
@@ -75,6 +78,7 @@ class Linear(Module):
         rng: np.random.Generator | int | None = None,
         init: str | Callable[..., Any] | None = None,
         dtype: Any = np.float32,
+        input_grad: bool = True,
     ) -> None:
         super().__init__()
         self.in_features = check_int(in_features, "Linear", "in_features")
@@ -96,8 +100,17 @@ class Linear(Module):
             self.bias: Parameter | None = Parameter(b.astype(dtype))
         else:
             self.bias = None
-        self.needs_input_grad = True
+        self.input_grad = bool(input_grad)
         self._cache: NDArray | None = None
+
+    @property
+    def needs_input_grad(self) -> bool:
+        """Older name of :attr:`input_grad`."""
+        return self.input_grad
+
+    @needs_input_grad.setter
+    def needs_input_grad(self, value: bool) -> None:
+        self.input_grad = bool(value)
 
     def forward(self, x: NDArray) -> NDArray:
         """Return ``x @ W + b``.
@@ -124,7 +137,7 @@ class Linear(Module):
             y += self.bias.data  # (B, C_out), b broadcast over the batch
         return y
 
-    def backward(self, grad_output: NDArray) -> NDArray:
+    def backward(self, grad_output: NDArray) -> NDArray | None:
         """Accumulate dL/dW and dL/db; return dL/dX.
 
         Parameters
@@ -133,7 +146,7 @@ class Linear(Module):
 
         Returns
         -------
-        ndarray of shape (B, C_in), or None when ``needs_input_grad`` is False
+        ndarray of shape (B, C_in), or None for a layer built with ``input_grad=False``
         """
         self._require_cache(self._cache)
         x = self._cache
@@ -145,14 +158,15 @@ class Linear(Module):
         self.weight.grad += x.T @ grad_output  # (C_in, C_out)
         if self.bias is not None:
             self.bias.grad += grad_output.sum(axis=0, keepdims=True)  # (1, C_out)
-        if not self.needs_input_grad:
+        if not self.input_grad:
             return None  # the first layer of a model: nothing upstream needs dL/dX
         return grad_output @ self.weight.data.T  # (B, C_in)
 
     def extra_repr(self) -> str:
+        extra = "" if self.input_grad else ", input_grad=False"
         return (
             f"in_features={self.in_features}, out_features={self.out_features}, "
-            f"bias={self.bias is not None}"
+            f"bias={self.bias is not None}{extra}"
         )
 
 
@@ -193,3 +207,63 @@ class Flatten(Module):
     def backward(self, grad_output: NDArray) -> NDArray:
         self._require_cache(self._shape)
         return grad_output.reshape(self._shape)  # (B, d1, d2, ...)
+
+
+class Residual(Module):
+    """A skip connection around a block: ``y = x + block(x)``.
+
+    Parameters
+    ----------
+    block : Module
+        Any module whose output has the shape of its input.
+
+    Notes
+    -----
+    By the chain rule, with the identity path and the block's path adding up
+    (a variable used twice),
+
+    .. math::
+        \\frac{\\partial L}{\\partial x} = g + J_f(x)^\\top g, \\qquad g = \\frac{\\partial L}{\\partial y},
+
+    i.e. ``g + block.backward(g)``. The identity term passes the upstream
+    gradient unchanged, which is why gradients stay alive through many
+    residual blocks (He, Zhang, Ren and Sun, "Deep Residual Learning for Image
+    Recognition", CVPR 2016).
+    """
+
+    def __init__(self, block: Module) -> None:
+        super().__init__()
+        if not isinstance(block, Module):
+            raise TypeError(f"Residual expects a Module to wrap, got {type(block).__name__}")
+        fan_in, fan_out = getattr(block, "in_features", None), getattr(block, "out_features", None)
+        if fan_in is not None and fan_out is not None and fan_in != fan_out:
+            raise ValueError(f"Residual: x + block(x) needs equal input and output sizes, but "
+                             f"{type(block).__name__} maps {fan_in} features to {fan_out}")
+        self.block = block
+        self._cache: tuple[int, ...] | None = None
+
+    def forward(self, x: NDArray) -> NDArray:
+        """Return ``x + block(x)``.
+
+        Parameters
+        ----------
+        x : ndarray of shape (B, ...)
+
+        Returns
+        -------
+        ndarray of the shape of x
+        """
+        out = self.block(x)
+        if np.shape(out) != np.shape(x):
+            raise ValueError(f"Residual: the block maps shape {np.shape(x)} to {np.shape(out)}; "
+                             "x + block(x) needs the block to keep the shape")
+        self._cache = np.shape(x)
+        return x + out  # (B, ...)
+
+    def backward(self, grad_output: NDArray) -> NDArray:
+        """Return ``grad_output + block.backward(grad_output)``."""
+        self._require_cache(self._cache)
+        if grad_output.shape != self._cache:
+            raise ValueError(f"Residual.backward expected grad_output of shape {self._cache}, "
+                             f"got {grad_output.shape}")
+        return grad_output + self.block.backward(grad_output)  # (B, ...)

@@ -26,7 +26,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from ._checks import as_float_array, check_finite, check_ndim, check_same_shape
-from .activations import log_softmax, sigmoid, softplus
+from .functional import log_softmax, sigmoid, softplus
 from .module import Module
 
 __all__ = ["Loss", "MSELoss", "L1Loss", "BCELoss", "BCEWithLogitsLoss", "CrossEntropyLoss"]
@@ -48,6 +48,16 @@ class Loss(Module):
     ----------
     reduction : {"mean", "sum", "none"}, default "mean"
 
+    Attributes
+    ----------
+    classification : bool
+        Whether the targets are classes (class False: real-valued targets).
+        :func:`~mlcourse.train.fit` then reports the accuracy by default.
+    takes_logits : bool
+        Whether the prediction is a logit rather than a probability or a
+        value; a binary prediction is then class 1 when it exceeds 0
+        (instead of 0.5).
+
     Notes
     -----
     With ℓ₁..ℓₙ the unreduced losses, "mean" returns L = (1/n) Σ ℓₖ, so
@@ -55,6 +65,9 @@ class Loss(Module):
     backward takes an upstream gradient dL/dℓ of their shape (ones if
     omitted). The cache holds dℓ/dŷ and the shape of ℓ.
     """
+
+    classification: bool = False
+    takes_logits: bool = False
 
     def __init__(self, reduction: str = "mean") -> None:
         super().__init__()
@@ -190,6 +203,8 @@ class BCELoss(Loss):
     computes that directly and stably, and is preferable for training.
     """
 
+    classification = True
+
     def _losses(self, prediction: Array, target: NDArray) -> tuple[Array, Array]:
         target = self._check_float_target(target, prediction, _RESHAPE_HINT)
         outside = (prediction < 0) | (prediction > 1)
@@ -223,6 +238,9 @@ class BCEWithLogitsLoss(Loss):
     which never exponentiates a positive number (finite for z = ±1000). The
     gradient simplifies to dℓ/dz = σ(z) − y, divided by n for "mean".
     """
+
+    classification = True
+    takes_logits = True
 
     def _losses(self, prediction: Array, target: NDArray) -> tuple[Array, Array]:
         target = self._check_float_target(target, prediction, _RESHAPE_HINT)
@@ -258,6 +276,9 @@ class CrossEntropyLoss(Loss):
 
     for rows that sum to 1, i.e. (P − Y)/N for the batch mean.
     """
+
+    classification = True
+    takes_logits = True
 
     def __init__(self, reduction: str = "mean", label_smoothing: float = 0.0) -> None:
         super().__init__(reduction)

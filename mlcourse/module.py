@@ -13,16 +13,83 @@ Chapter 2 (multi-layer perceptrons) and chapter 5 (backpropagation).
 from __future__ import annotations
 
 from collections import OrderedDict
-from typing import Any, Iterator
+from typing import Any, Iterator, Mapping
 
 import numpy as np
 from numpy.typing import NDArray
 
-__all__ = ["Parameter", "Module", "Sequential", "BackwardBeforeForwardError"]
+__all__ = [
+    "BackwardBeforeForwardError",
+    "Module",
+    "ModuleReuseError",
+    "Parameter",
+    "Sequential",
+    "StateDictMismatchError",
+]
 
 
 class BackwardBeforeForwardError(RuntimeError):
     """Raised when ``backward`` is called on a module whose ``forward`` has not run."""
+
+
+class ModuleReuseError(ValueError):
+    """Raised when one module instance would sit at two places of a model.
+
+    A module keeps what its forward pass computed for its backward pass; a
+    second use would overwrite the first's cache and give wrong gradients.
+    """
+
+
+class StateDictMismatchError(KeyError, ValueError):
+    """A state does not fit the model: names missing or unexpected, or shapes differ.
+
+    A ``KeyError`` (a name problem) and a ``ValueError`` (a shape problem) at
+    once, so that either ``except`` catches it.
+
+    Attributes
+    ----------
+    problems : list of str
+        One entry per kind of mismatch, e.g. ``"missing in the state: 2.bias"``.
+    """
+
+    def __init__(self, message: str, problems: list[str]) -> None:
+        super().__init__(message)
+        self.message = message
+        self.problems = problems
+
+    def __str__(self) -> str:  # KeyError would quote the message
+        return self.message
+
+
+def state_dict_problems(own: Mapping[str, Any], state: Mapping[str, Any], strict: bool = True,
+                        source: str = "state") -> list[str]:
+    """What keeps ``state`` from loading into a model whose ``state_dict()`` is ``own``.
+
+    Parameters
+    ----------
+    own, state : mapping of str -> array
+    strict : bool
+        Whether missing and unexpected names count (shapes always do).
+    source : str
+        What ``state`` is called in the messages ("state", "file").
+
+    Returns
+    -------
+    list of str
+        Empty when the state fits.
+    """
+    missing = [k for k in own if k not in state]
+    unexpected = [k for k in state if k not in own]
+    shapes = [f"{k}: model {np.shape(own[k])}, {source} {np.shape(state[k])}"
+              for k in own if k in state and np.shape(state[k]) != np.shape(own[k])]
+    problems = []
+    if strict and missing:
+        problems.append(f"missing in the {source}: {', '.join(missing)}")
+    if strict and unexpected:
+        problems.append(f"not in the model: {', '.join(unexpected)}")
+    if shapes:
+        problems.append(f"shape mismatch: {'; '.join(shapes)}")
+    return problems
 
 
 class Parameter:
@@ -100,6 +167,7 @@ class Module:
     def __init__(self) -> None:
         object.__setattr__(self, "_parameters", OrderedDict())
         object.__setattr__(self, "_modules", OrderedDict())
+        object.__setattr__(self, "_buffer_names", [])
         object.__setattr__(self, "training", True)
 
     def __setattr__(self, name: str, value: Any) -> None:
@@ -126,8 +194,12 @@ class Module:
         """Compute the output from the input, keeping what backward needs."""
         raise NotImplementedError(f"{type(self).__name__} does not implement forward")
 
-    def backward(self, grad_output: NDArray) -> NDArray:
-        """Add parameter gradients into ``.grad`` and return dL/d(input)."""
+    def backward(self, grad_output: NDArray) -> NDArray | None:
+        """Add parameter gradients into ``.grad`` and return dL/d(input).
+
+        A layer built not to compute dL/d(input) (``Linear(..., input_grad=False)``,
+        the first layer of a model) returns None.
+        """
         raise NotImplementedError(f"{type(self).__name__} does not implement backward")
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
@@ -169,9 +241,16 @@ class Module:
         return list(self._modules.values())
 
     def zero_grad(self) -> None:
-        """Reset the gradients of every parameter to zero."""
-        for p in self.parameters():
-            p.zero_grad()
+        """Reset the gradients of every parameter to zero (in place).
+
+        Called once per training step, so it walks the modules directly
+        instead of building the list of named parameters; a parameter shared
+        by two modules is simply zeroed twice.
+        """
+        for p in self._parameters.values():
+            p.grad.fill(0)
+        for module in self._modules.values():
+            module.zero_grad()
 
     def num_parameters(self) -> int:
         """Total number of scalar parameters."""
@@ -188,12 +267,30 @@ class Module:
         """Switch to evaluation mode (dropout off, running statistics used)."""
         return self.train(False)
 
-    def _buffers(self) -> dict[str, NDArray]:
-        """Non-learnable state to save (e.g. running statistics); override."""
-        return {}
+    def register_buffer(self, name: str, value: Any) -> None:
+        """Declare ``name`` as a buffer: state that is saved but not learned.
 
-    def _load_buffer(self, name: str, value: NDArray) -> None:
-        setattr(self, name, np.array(value, copy=True))
+        Buffers (e.g. BatchNorm's running statistics) are ordinary attributes
+        that :meth:`state_dict` saves, :meth:`load_state_dict` restores and
+        :meth:`astype` converts (when floating point); optimizers never see
+        them. ``value`` is the initial value (an array or a Python number).
+        """
+        if not isinstance(name, str) or not name.isidentifier():
+            raise TypeError(f"{type(self).__name__}.register_buffer: name must be an identifier, "
+                            f"got {name!r}")
+        if name in self._parameters or name in self._modules:
+            raise ValueError(f"{type(self).__name__}.register_buffer: {name!r} is already a "
+                             "parameter or a sub-module")
+        if name not in self._buffer_names:
+            self._buffer_names.append(name)
+        setattr(self, name, value)
+
+    def named_buffers(self, prefix: str = "") -> Iterator[tuple[str, Any]]:
+        """Yield ``(dotted_name, value)`` for the buffers of this module and its sub-modules."""
+        for mod_name, module in self.named_modules():
+            full = prefix + (mod_name + "." if mod_name else "")
+            for name in module._buffer_names:
+                yield full + name, getattr(module, name)
 
     def state_dict(self) -> "OrderedDict[str, NDArray]":
         """Copies of every parameter and buffer, by dotted name."""
@@ -202,48 +299,60 @@ class Module:
             prefix = mod_name + "." if mod_name else ""
             for name, param in module._parameters.items():
                 state.setdefault(prefix + name, param.data.copy())
-            for name, buf in module._buffers().items():
-                state[prefix + name] = np.array(buf, copy=True)
+            for name in module._buffer_names:
+                state[prefix + name] = np.array(getattr(module, name), copy=True)
         return state
 
-    def load_state_dict(self, state: dict[str, Any], strict: bool = True) -> None:
+    def load_state_dict(self, state: Mapping[str, Any], strict: bool = True) -> None:
         """Copy values from ``state`` into this model's parameters and buffers.
+
+        Parameters
+        ----------
+        state : mapping of str -> array
+            E.g. another model's :meth:`state_dict`.
+        strict : bool, default True
+            Require exactly this model's names. With False, entries missing
+            from ``state`` keep their values and extra entries are ignored;
+            shapes must still match.
 
         Raises
         ------
-        KeyError
-            With ``strict=True``, when names are missing or unexpected.
-        ValueError
-            When a shape does not match; nothing is changed in that case.
+        StateDictMismatchError
+            (a KeyError and a ValueError) listing every missing name,
+            unexpected name and shape mismatch; nothing is changed then.
         """
-        own = self.state_dict()
-        missing = [k for k in own if k not in state]
-        unexpected = [k for k in state if k not in own]
-        if strict and (missing or unexpected):
-            raise KeyError(
-                "state_dict does not match the model: "
-                f"missing {missing or 'nothing'}; unexpected {unexpected or 'nothing'}"
-            )
-        mismatched = [
-            f"{k}: model has {own[k].shape}, state has {np.shape(state[k])}"
-            for k in own
-            if k in state and np.shape(state[k]) != own[k].shape
-        ]
-        if mismatched:
-            raise ValueError("shape mismatch in state_dict: " + "; ".join(mismatched))
+        problems = state_dict_problems(self.state_dict(), state, strict)
+        if problems:
+            raise StateDictMismatchError(
+                f"load_state_dict: the state does not fit {type(self).__name__} - "
+                + " | ".join(problems), problems)
         for mod_name, module in self.named_modules():
             prefix = mod_name + "." if mod_name else ""
             for name, param in module._parameters.items():
                 if prefix + name in state:
                     param.data[...] = np.asarray(state[prefix + name], dtype=param.data.dtype)
-            for name in module._buffers():
+            for name in module._buffer_names:
                 if prefix + name in state:
-                    module._load_buffer(name, np.asarray(state[prefix + name]))
+                    current = getattr(module, name)
+                    value = np.asarray(state[prefix + name])
+                    if isinstance(current, np.ndarray):
+                        value = np.array(value, dtype=current.dtype, copy=True)
+                    else:  # a Python number such as a counter
+                        value = type(current)(value)
+                    object.__setattr__(module, name, value)
 
     def astype(self, dtype: Any) -> "Module":
-        """Convert every parameter to ``dtype`` (e.g. float64 for gradient checks)."""
+        """Convert every parameter and floating-point buffer to ``dtype``; returns self.
+
+        E.g. ``model.astype(np.float64)`` for gradient checks.
+        """
         for p in self.parameters():
             p.astype(dtype)
+        for _, module in self.named_modules():
+            for name in module._buffer_names:
+                value = getattr(module, name)
+                if isinstance(value, np.ndarray) and value.dtype.kind == "f":
+                    object.__setattr__(module, name, value.astype(dtype))
         return self
 
     def extra_repr(self) -> str:
@@ -271,6 +380,15 @@ class Sequential(Module):
         The layers, in the order of the forward pass. Their parameters are
         named ``"0.weight"``, ``"1.weight"``, ...
 
+    Raises
+    ------
+    ModuleReuseError
+        When one module instance would appear twice (``act = ReLU()`` used
+        after two layers): its forward cache would hold only the second
+        use, and backward would compute wrong gradients. Create one module
+        per position; to share weights, share the Parameters instead
+        (``b.weight = a.weight``).
+
     Examples
     --------
     >>> from mlcourse import Sequential, Linear, ReLU
@@ -285,7 +403,22 @@ class Sequential(Module):
                     f"Sequential expects Module instances; argument {i} is "
                     f"{type(module).__name__}"
                 )
+            self._check_not_used(module, i)
             setattr(self, str(i), module)
+
+    def _check_not_used(self, module: Module, index: int) -> None:
+        """Raise ModuleReuseError if ``module`` (or a part of it) is already in this model."""
+        inside = {id(m): name for name, m in self.named_modules() if m is not self}
+        for _, part in module.named_modules():
+            if id(part) in inside or part is self:
+                where = inside.get(id(part), "the Sequential itself")
+                raise ModuleReuseError(
+                    f"Sequential: the same {type(part).__name__} instance is used at position "
+                    f"{where.split('.')[0] if where else '?'} and again at position {index}. A "
+                    "module keeps its forward cache for backward, so a second use would overwrite "
+                    f"the first's and give wrong gradients: create a new {type(part).__name__}(...) "
+                    "for each position (to share weights, assign the same Parameter to two layers)"
+                )
 
     def __len__(self) -> int:
         return len(self._modules)
@@ -300,6 +433,9 @@ class Sequential(Module):
         return iter(self._modules.values())
 
     def append(self, module: Module) -> "Sequential":
+        if not isinstance(module, Module):
+            raise TypeError(f"Sequential.append expects a Module, got {type(module).__name__}")
+        self._check_not_used(module, len(self))
         setattr(self, str(len(self)), module)
         return self
 
@@ -308,7 +444,14 @@ class Sequential(Module):
             x = module(x)
         return x
 
-    def backward(self, grad_output: NDArray) -> NDArray:
-        for module in reversed(self._modules.values()):
-            grad_output = module.backward(grad_output)
-        return grad_output
+    def backward(self, grad_output: NDArray | None) -> NDArray | None:
+        grad: NDArray | None = grad_output
+        for name, module in reversed(self._modules.items()):
+            if grad is None:
+                raise ValueError(
+                    f"Sequential.backward: the layer after position {name} returned no input "
+                    "gradient (it was built with input_grad=False), but the layers before it "
+                    "need one; only the first layer of a model may skip it"
+                )
+            grad = module.backward(grad)
+        return grad

@@ -7,7 +7,7 @@ import shutil
 import numpy as np
 import pytest
 
-from mlcourse import data
+from mlcourse.data import mnist as mnist_module
 from mlcourse.data import (
     MNIST_SHA256,
     ChecksumError,
@@ -79,7 +79,7 @@ def test_load_mnist_subset_is_stratified_and_seeded():
 
 
 def test_load_mnist_checksum_failure_on_a_damaged_copy(tmp_path):
-    original = data._default_mnist_path()
+    original = mnist_module._default_mnist_path()
     copy = tmp_path / "mnist.npz"
     shutil.copyfile(original, copy)
     with open(copy, "r+b") as f:
@@ -91,13 +91,13 @@ def test_load_mnist_checksum_failure_on_a_damaged_copy(tmp_path):
         load_mnist(path=copy)
     message = str(info.value)
     assert MNIST_SHA256 in message
-    actual = data._sha256(copy)
+    actual = mnist_module._sha256(copy)
     assert actual != MNIST_SHA256 and actual in message
 
 
 def test_load_mnist_intact_copy_verifies(tmp_path):
     copy = tmp_path / "mnist.npz"
-    shutil.copyfile(data._default_mnist_path(), copy)
+    shutil.copyfile(mnist_module._default_mnist_path(), copy)
     (x, y), _ = load_mnist(path=copy, subset=(50, 10))
     assert x.shape == (50, 28, 28)
 

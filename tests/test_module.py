@@ -10,7 +10,14 @@ from mlcourse.activations import ReLU, Softmax, Tanh
 from mlcourse.gradcheck import check_module_gradients
 from mlcourse.layers import Flatten, Linear
 from mlcourse.losses import CrossEntropyLoss
-from mlcourse.module import BackwardBeforeForwardError, Module, Parameter, Sequential
+from mlcourse.module import (
+    BackwardBeforeForwardError,
+    Module,
+    ModuleReuseError,
+    Parameter,
+    Sequential,
+    StateDictMismatchError,
+)
 
 
 class Encoder(Module):
@@ -21,13 +28,10 @@ class Encoder(Module):
         self.body = Sequential(Linear(4, 3, rng=rng), ReLU(), Linear(3, 2, rng=rng))
         self.scale = Parameter(np.ones((1, 2), dtype=np.float32))
         self.loss = CrossEntropyLoss()
-        self.running = np.zeros(2, dtype=np.float32)
+        self.register_buffer("running", np.zeros(2, dtype=np.float32))
 
     def forward(self, x: NDArray) -> NDArray:
         return self.body(x) * self.scale.data
-
-    def _buffers(self) -> dict[str, NDArray]:
-        return {"running": self.running}
 
 
 def test_named_parameters_have_dotted_names(rng: np.random.Generator) -> None:
@@ -102,15 +106,15 @@ def test_load_state_dict_errors_name_the_keys_and_shapes(rng: np.random.Generato
     model = Sequential(Linear(4, 3, rng=rng), ReLU(), Linear(3, 2, rng=rng))
     state = model.state_dict()
     missing = {k: v for k, v in state.items() if k != "2.bias"}
-    with pytest.raises(KeyError, match=r"missing \['2.bias'\]; unexpected nothing"):
+    with pytest.raises(KeyError, match=r"does not fit Sequential - missing in the state: 2.bias$"):
         model.load_state_dict(missing)
-    with pytest.raises(KeyError, match=r"missing nothing; unexpected \['3.weight'\]"):
+    with pytest.raises(StateDictMismatchError, match=r"- not in the model: 3.weight$"):
         model.load_state_dict({**state, "3.weight": np.zeros(2)})
     model.load_state_dict(missing, strict=False)  # non-strict: loads what is there
 
     before = model[0].weight.data.copy()
     bad = {**state, "0.weight": np.zeros((3, 4)), "0.bias": np.ones((1, 3)) * 9}
-    with pytest.raises(ValueError, match=r"0.weight: model has \(4, 3\), state has \(3, 4\)"):
+    with pytest.raises(ValueError, match=r"shape mismatch: 0.weight: model \(4, 3\), state \(3, 4\)"):
         model.load_state_dict(bad)
     np.testing.assert_array_equal(model[0].weight.data, before)  # nothing changed
     assert not (model[0].bias.data == 9).any()
@@ -164,3 +168,54 @@ def test_module_misuse_is_reported() -> None:
         Sequential(Linear(2, 2)).backward(np.ones((1, 2)))
     with pytest.raises(NotImplementedError, match="Module does not implement forward"):
         Module()(np.ones(2))
+
+
+def test_one_module_instance_twice_in_a_model_is_refused() -> None:
+    # a module keeps its forward cache for backward: a second use would overwrite it
+    rng = np.random.default_rng(0)
+    act = Tanh()
+    with pytest.raises(ModuleReuseError, match=r"same Tanh instance is used at position 1 and again "
+                                               r"at position 3"):
+        Sequential(Linear(2, 3, rng=rng), act, Linear(3, 3, rng=rng), act)
+    block = Sequential(Linear(3, 3, rng=rng), Tanh())
+    with pytest.raises(ModuleReuseError, match="create a new"):
+        Sequential(block, block)
+    model = Sequential(Linear(2, 3, rng=rng), act)
+    with pytest.raises(ModuleReuseError):
+        model.append(act)
+    with pytest.raises(ModuleReuseError):
+        model.append(Sequential(model[0]))
+
+
+def test_what_the_reuse_error_prevents_is_a_wrong_gradient() -> None:
+    # the same Linear applied twice, y = W (W x): with one cache, backward would use W x
+    # as the input of both applications. Sharing the Parameter between two layers is right.
+    rng = np.random.default_rng(1)
+    a = Linear(3, 3, rng=rng, dtype=np.float64)
+    b = Linear(3, 3, rng=rng, dtype=np.float64)
+    b.weight, b.bias = a.weight, a.bias
+    report = check_module_gradients(Sequential(a, Tanh(), b), rng.standard_normal((4, 3)))
+    assert max(report.values()) < 1e-7
+
+
+def test_buffers_are_saved_loaded_and_converted_but_not_learned(rng: np.random.Generator) -> None:
+    encoder = Encoder(rng)
+    assert [n for n, _ in encoder.named_buffers()] == ["running"]
+    assert "running" in encoder.state_dict()
+    assert all(p is not encoder.running for p in encoder.parameters())
+    encoder.load_state_dict({**encoder.state_dict(), "running": np.array([1.0, 2.0])})
+    assert encoder.running.dtype == np.float32 and encoder.running.tolist() == [1.0, 2.0]
+    encoder.astype(np.float64)
+    assert encoder.running.dtype == np.float64
+    with pytest.raises(ValueError, match="already a parameter"):
+        encoder.register_buffer("scale", np.zeros(2))
+
+
+def test_zero_grad_resets_every_parameter_also_shared_ones(rng: np.random.Generator) -> None:
+    first, second = Linear(3, 3, rng=rng), Linear(3, 3, rng=rng)
+    second.weight = first.weight
+    model = Sequential(Encoder(rng), Tanh(), Sequential(first, Tanh(), second))
+    for p in model.parameters():
+        p.grad += 1.0
+    model.zero_grad()
+    assert all(not p.grad.any() for p in model.parameters())

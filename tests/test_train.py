@@ -313,28 +313,44 @@ def test_history_plot_labels_everything(spirals):
     plt.close("all")
 
 
-def test_fit_tells_the_first_layer_to_skip_the_input_gradient(spirals):
+def test_first_layer_built_without_input_gradient_trains_identically_and_fit_leaves_it(spirals):
+    # skipping dL/dX is chosen when the layer is built; fit never changes the model
     (X, y), _ = spirals
+    X = X.astype(np.float64)
 
-    class Scale(Linear):
-        """A Linear layer that supports skipping dL/dX, recording the flag it saw."""
+    def run(input_grad):
+        rng = np.random.default_rng(0)
+        first = Linear(2, 8, rng=rng, dtype=np.float64, input_grad=input_grad)
+        model = Sequential(first, ReLU(), Linear(8, 3, rng=rng, dtype=np.float64))
+        fit(model, CrossEntropyLoss(), SGD(model.parameters(), lr=0.1), (X, y), epochs=2,
+            progress=False)
+        return model, first
 
-        def __init__(self, *args, **kwargs):
-            super().__init__(*args, **kwargs)
-            self.needs_input_grad = True
-            self.seen = set()
+    skipping, first = run(False)
+    full, first_full = run(True)
+    assert first.input_grad is False and first_full.input_grad is True  # untouched by fit
+    for (name, a), (_, b) in zip(skipping.named_parameters(), full.named_parameters()):
+        np.testing.assert_array_equal(a.data, b.data, err_msg=name)
 
-        def backward(self, grad_output):
-            self.seen.add(self.needs_input_grad)
-            grad_input = super().backward(grad_output)
-            return grad_input if self.needs_input_grad else None
 
-    rng = np.random.default_rng(0)
-    first, inner = Scale(2, 8, rng=rng), Scale(8, 8, rng=rng)
-    model = Sequential(Sequential(first, ReLU()), inner, ReLU(), Linear(8, 3, rng=rng))
-    fit(model, CrossEntropyLoss(), SGD(model.parameters(), lr=0.1), (X, y), epochs=1, progress=False)
-    assert first.seen == {False} and inner.seen == {True}
-    assert first.needs_input_grad is True  # restored after fit
+def test_linear_without_input_gradient_returns_none_and_still_accumulates():
+    rng = np.random.default_rng(1)
+    layer = Linear(3, 2, rng=rng, dtype=np.float64, input_grad=False)
+    x, g = rng.standard_normal((4, 3)), rng.standard_normal((4, 2))
+    layer(x)
+    assert layer.backward(g) is None
+    np.testing.assert_allclose(layer.weight.grad, x.T @ g)
+    assert "input_grad=False" in repr(layer)
+    layer.needs_input_grad = True  # the older name of the same switch
+    assert layer.input_grad is True
+
+
+def test_a_layer_skipping_its_input_gradient_may_only_come_first():
+    rng = np.random.default_rng(2)
+    model = Sequential(Linear(3, 3, rng=rng), ReLU(), Linear(3, 2, rng=rng, input_grad=False))
+    model(np.ones((2, 3), dtype=np.float32))
+    with pytest.raises(ValueError, match="only the first layer of a model may skip it"):
+        model.backward(np.ones((2, 2), dtype=np.float32))
 
 
 def test_fit_input_validation(spirals):

@@ -70,7 +70,7 @@ def test_int_slider():
         (lambda: Slider(0.0, 1.0, 2.0), "not a whole number"),
         (lambda: Slider(0.0, 1.0, 0.1, value=0.35), "not one of the slider's values"),
         (lambda: Slider(0.0, 1.0, 0.1, value=2.0), "not one of the slider's values"),
-        (lambda: Slider(0.0, float("nan"), 0.1), "must be finite"),
+        (lambda: Slider(0.0, float("nan"), 0.1), "must be a finite number"),
         (lambda: IntSlider(0, 10, 3), "not a whole number"),
         (lambda: Dropdown([]), "must not be empty"),
         (lambda: Dropdown(["a", "b"], value="c"), "not one of the options"),
@@ -85,9 +85,9 @@ def test_invalid_controls_raise_value_error(factory, message):
 @pytest.mark.parametrize(
     ("factory", "message"),
     [
-        (lambda: Slider("0", 1.0, 0.1), "min must be a number, got str"),
-        (lambda: Slider(0.0, 1.0, True), "step must be a number, got bool"),
-        (lambda: IntSlider(0, 10, 0.5), "step must be an int, got float"),
+        (lambda: Slider("0", 1.0, 0.1), r"min must be a number in \(-inf, inf\), got str"),
+        (lambda: Slider(0.0, 1.0, True), r"step must be a number in \(-inf, inf\), got bool"),
+        (lambda: IntSlider(0, 10, 0.5), "step must be an integer, got float"),
         (lambda: Dropdown("abc"), "options must be a list"),
         (lambda: Dropdown([("a", 1), 2]), "got a mix"),
     ],
