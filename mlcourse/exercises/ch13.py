@@ -21,9 +21,8 @@ The references are written out here; none of them calls the library.
 
 from __future__ import annotations
 
-from typing import Any
-
 import dataclasses
+from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
