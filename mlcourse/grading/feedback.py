@@ -23,7 +23,7 @@ import re
 from dataclasses import dataclass
 from typing import Any, Callable
 
-from .exercise import Exercise, get_exercise, required_chain
+from .exercise import Exercise, exposed_modules, get_exercise, required_chain
 from .judge import NOT_ATTEMPTED, PASS, CaseResult, judge, run_case_in_process
 from .library import guarded_builtins
 from .notebook import PREAMBLE, strip_magics
@@ -154,8 +154,9 @@ def _as_the_grader_sees_it(function: Any, exercise: Exercise) -> tuple[Any, str]
         parts = required_chain(exercise)
     except (KeyError, ValueError) as exc:
         return _UNSET, f"the exercise's required parts are misconfigured: {exc}"
+    modules = exposed_modules(exercise)
     namespace: dict[str, Any] = {"__name__": "__exercise_check__",
-                                 "__builtins__": guarded_builtins(exercise.sandbox_modules)}
+                                 "__builtins__": guarded_builtins(modules)}
     cells = []
     for part in parts:
         part_source = _latest_cell_defining(part.function, any_kind=bool(part.driver))
@@ -181,7 +182,7 @@ def _as_the_grader_sees_it(function: Any, exercise: Exercise) -> tuple[Any, str]
                                 "the exercise cells, so import or define everything it needs "
                                 "inside it")
             except ImportError as exc:
-                allowed = ", ".join(exercise.sandbox_modules) or "nothing from mlcourse"
+                allowed = ", ".join(modules) or "nothing from mlcourse"
                 return _UNSET, (f"{where} raises {type(exc).__name__} when run as the grader "
                                 f"runs it: {exc}. The grader's sandbox has only NumPy and the "
                                 f"standard library, and this exercise may import {allowed}")

@@ -30,7 +30,8 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Iterable
 
-from .exercise import Exercise, get_exercise, registered_exercises, required_chain
+from .exercise import (Exercise, exposed_modules, get_exercise, registered_exercises,
+                       required_chain)
 from .judge import ERROR, FAIL, NOT_ATTEMPTED, PASS, CaseResult, judge
 from .library import LibraryError
 from .notebook import NotebookError, cells_defining, exercise_cells, read_notebook
@@ -266,7 +267,7 @@ def _grade_exercise(exercise: Exercise, nb: dict, seed: int, memory_mb: int, max
     cases = exercise.public_cases() + exercise.hidden_cases(seed)
     job = Job(exercise.id, tuple(sources), exercise.function, exercise.setup, exercise.driver,
               tuple(c.args for c in cases), float(exercise.timeout),
-              library_for(exercise.sandbox_modules), memory_mb)
+              library_for(exposed_modules(exercise)), memory_mb)
     run: SandboxResult = run_job(job, isolated=isolated)
     if run.failure:
         status = NOT_ATTEMPTED if run.not_attempted else ERROR
@@ -349,9 +350,7 @@ def _prepare(assignment: Assignment, isolated: bool) -> list[tuple[Exercise, flo
     prepared = []
     for item in assignment.exercises:
         exercise = get_exercise(item.id)
-        for part in [*required_chain(exercise), exercise]:
-            library_for(part.sandbox_modules)
-        library_for(exercise.sandbox_modules)
+        library_for(exposed_modules(exercise))
         prepared.append((exercise, item.points))
     return prepared
 
