@@ -25,6 +25,56 @@ from mlcourse.schedules import (CosineAnnealingLR, CosineAnnealingWarmRestarts, 
                                 SequentialLR, lr_curve)
 
 
+def _momentum_floor(eta: float, a: float, sigma: float, beta: float) -> float:
+    # w_(k+1) = (1 + beta - eta a) w_k - beta w_(k-1) - eta sigma xi_k is an AR(2) process;
+    # its stationary second moment is v = (1 + beta) eta sigma^2 / ((1 - beta) a (2 (1 + beta)
+    # - eta a)), and E[f] = a v / 2.
+    return (1 + beta) * eta * sigma**2 / (2 * (1 - beta) * (2 * (1 + beta) - eta * a))
+
+
+def _momentum_case(rng: np.random.Generator) -> tuple[float, float, float, float]:
+    a = float(rng.uniform(0.2, 20.0))
+    beta = float(rng.choice([0.0, rng.uniform(0.0, 0.99)]))
+    eta = float(rng.uniform(0.01, 0.95)) * 2 * (1 + beta) / a   # inside the stability limit
+    return eta, a, float(rng.uniform(0.1, 3.0)), beta
+
+
+register(Exercise(
+    id="ch08-momentum-floor",
+    function="momentum_noise_floor",
+    points=3,
+    summary="return the stationary E[f(w)] of SGD with heavy-ball momentum beta on the noisy "
+            "quadratic f = a w^2 / 2 with gradient noise of std sigma",
+    public=[
+        ("beta = 0: the plain-SGD floor of the chapter", lambda rng: (0.1, 1.0, 1.0, 0.0)),
+        ("beta = 0.9, a small rate", lambda rng: (0.01, 1.0, 1.0, 0.9)),
+        ("beta = 0.5, a large rate eta a = 2 (beyond plain SGD's limit)",
+         lambda rng: (0.5, 4.0, 0.5, 0.5)),
+        ("sigma = 2, a = 10, beta = 0.8", lambda rng: (0.05, 10.0, 2.0, 0.8)),
+    ],
+    hidden=_momentum_case,
+    n_hidden=8,
+    reference=_momentum_floor,
+    rtol=1e-6,
+    mistakes=[
+        Mistake(lambda eta, a, s, b: eta * s**2 / (2 * (2 - eta * a)),
+                "that is the plain-SGD floor: with momentum, w_(k+1) depends on w_k AND w_(k-1), "
+                "so you need E[w_k w_(k-1)] as a second unknown"),
+        Mistake(lambda eta, a, s, b: eta / (1 - b) * s**2 / (2 * (2 - eta / (1 - b) * a)),
+                "substituting the effective rate eta / (1 - beta) into the plain-SGD formula is "
+                "only a small-rate approximation; solve the two stationary equations exactly"),
+        Mistake(lambda eta, a, s, b: (1 + b) * eta * s**2 / ((1 - b) * (2 * (1 + b) - eta * a)),
+                "that is a v = a E[w^2]; the loss is f = a w^2 / 2, so E[f] = a v / 2"),
+        Mistake(lambda eta, a, s, b: eta * s**2 / (2 * (1 - b) * (2 * (1 + b) - eta * a)),
+                "close: a factor (1 + beta) is missing in the numerator; recheck the equation for "
+                "c = E[w_(k+1) w_k]"),
+    ],
+    hint="Write w_(k+1) = (1 + beta - eta a) w_k - beta w_(k-1) - eta sigma xi_k. In the "
+         "stationary state take E[w_(k+1)^2] = v and E[w_(k+1) w_k] = c, two linear equations "
+         "in v and c.",
+))
+
+
 def _sgdr_reference(k: int, eta_min: float, eta_max: float, T_0: int, T_mult: int) -> float:
     curve = lr_curve(lambda opt: CosineAnnealingWarmRestarts(opt, T_0=T_0, T_mult=T_mult,
                                                              eta_min=eta_min), k + 1, lr=eta_max)
@@ -218,54 +268,4 @@ register(Exercise(
     ],
     hint="Two pieces: for k < warmup, eta0 (f + (1 - f) k / W); from k = warmup on, "
          "eta0 (1 + cos(pi (k - W) / (total - W))) / 2.",
-))
-
-
-def _momentum_floor(eta: float, a: float, sigma: float, beta: float) -> float:
-    # w_(k+1) = (1 + beta - eta a) w_k - beta w_(k-1) - eta sigma xi_k is an AR(2) process;
-    # its stationary second moment is v = (1 + beta) eta sigma^2 / ((1 - beta) a (2 (1 + beta)
-    # - eta a)), and E[f] = a v / 2.
-    return (1 + beta) * eta * sigma**2 / (2 * (1 - beta) * (2 * (1 + beta) - eta * a))
-
-
-def _momentum_case(rng: np.random.Generator) -> tuple[float, float, float, float]:
-    a = float(rng.uniform(0.2, 20.0))
-    beta = float(rng.choice([0.0, rng.uniform(0.0, 0.99)]))
-    eta = float(rng.uniform(0.01, 0.95)) * 2 * (1 + beta) / a   # inside the stability limit
-    return eta, a, float(rng.uniform(0.1, 3.0)), beta
-
-
-register(Exercise(
-    id="ch08-momentum-floor",
-    function="momentum_noise_floor",
-    points=3,
-    summary="return the stationary E[f(w)] of SGD with heavy-ball momentum beta on the noisy "
-            "quadratic f = a w^2 / 2 with gradient noise of std sigma",
-    public=[
-        ("beta = 0: the plain-SGD floor of the chapter", lambda rng: (0.1, 1.0, 1.0, 0.0)),
-        ("beta = 0.9, a small rate", lambda rng: (0.01, 1.0, 1.0, 0.9)),
-        ("beta = 0.5, a large rate eta a = 2 (beyond plain SGD's limit)",
-         lambda rng: (0.5, 4.0, 0.5, 0.5)),
-        ("sigma = 2, a = 10, beta = 0.8", lambda rng: (0.05, 10.0, 2.0, 0.8)),
-    ],
-    hidden=_momentum_case,
-    n_hidden=8,
-    reference=_momentum_floor,
-    rtol=1e-6,
-    mistakes=[
-        Mistake(lambda eta, a, s, b: eta * s**2 / (2 * (2 - eta * a)),
-                "that is the plain-SGD floor: with momentum, w_(k+1) depends on w_k AND w_(k-1), "
-                "so you need E[w_k w_(k-1)] as a second unknown"),
-        Mistake(lambda eta, a, s, b: eta / (1 - b) * s**2 / (2 * (2 - eta / (1 - b) * a)),
-                "substituting the effective rate eta / (1 - beta) into the plain-SGD formula is "
-                "only a small-rate approximation; solve the two stationary equations exactly"),
-        Mistake(lambda eta, a, s, b: (1 + b) * eta * s**2 / ((1 - b) * (2 * (1 + b) - eta * a)),
-                "that is a v = a E[w^2]; the loss is f = a w^2 / 2, so E[f] = a v / 2"),
-        Mistake(lambda eta, a, s, b: eta * s**2 / (2 * (1 - b) * (2 * (1 + b) - eta * a)),
-                "close: a factor (1 + beta) is missing in the numerator; recheck the equation for "
-                "c = E[w_(k+1) w_k]"),
-    ],
-    hint="Write w_(k+1) = (1 + beta - eta a) w_k - beta w_(k-1) - eta sigma xi_k. In the "
-         "stationary state take E[w_(k+1)^2] = v and E[w_(k+1) w_k] = c, two linear equations "
-         "in v and c.",
 ))
