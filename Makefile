@@ -99,3 +99,8 @@ bench: $(STAMP)
 
 clean:
 	rm -rf _build .pytest_cache
+
+.PHONY: grade-bench
+# Time isolated grading: 200 honest submissions of one chapter, and one alone (issue 11).
+grade-bench: $(STAMP)
+	$(PY) benchmarks/bench_grading.py

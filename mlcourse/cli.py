@@ -48,6 +48,7 @@ def main(argv: list[str] | None = None) -> int:
 def _grade(args: argparse.Namespace) -> int:
     from .grading.grader import (AssignmentError, find_submissions, grade_many, write_gradebook,
                                  write_gradescope, write_json, Assignment)
+    from .grading.library import LibraryError
     from .grading.sandbox import IsolationUnavailable
 
     try:
@@ -68,9 +69,14 @@ def _grade(args: argparse.Namespace) -> int:
     except IsolationUnavailable as exc:
         print(f"mlcourse grade: refusing to grade without isolation: {exc}", file=sys.stderr)
         return 3
+    except LibraryError as exc:
+        print(f"mlcourse grade: an exercise of {assignment.name} is misconfigured: {exc}",
+              file=sys.stderr)
+        return 2
     if args.no_isolation:
         print("mlcourse grade: WARNING: --no-isolation: submissions ran unisolated, as your user",
               file=sys.stderr)
+    print(f"isolation: {reports[0].isolation if reports else '-'}")
     for report in reports:
         print(report.table())
         print()

@@ -391,3 +391,32 @@ def test_release_keeps_a_students_copy(tmp_path):
     assert (tmp_path / "01_a.ipynb").read_text() == "my answers"
     release.write({"01_a.ipynb": "fresh"}, tmp_path, False)
     assert (tmp_path / "01_a.ipynb").read_text() == "fresh"
+
+
+def _load_tool(name):
+    spec = importlib.util.spec_from_file_location(name, ROOT / "tools" / f"{name}.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_line_length_check_finds_long_code_lines(tmp_path):
+    lines = _load_tool("check_notebook_lines")
+    nb = _notebook()
+    nb["cells"][4]["source"] = "x = 1\ny = '" + "a" * 90 + "'\n"
+    path = tmp_path / "99_x.ipynb"
+    path.write_text(json.dumps(nb))
+    found = lines.long_lines([path])
+    assert len(found) == 1 and ":cell 5:line 2:" in found[0] and "(96 > 88)" in found[0]
+    nb["cells"][4]["source"] = "x = 1\n"
+    path.write_text(json.dumps(nb))
+    assert lines.long_lines([path]) == []
+
+
+def test_notebook_code_lines_fit_in_88_columns():
+    """Fails in strict mode (mlcourse.strict in _config.yml, or MLCOURSE_STRICT=1)."""
+    lines = _load_tool("check_notebook_lines")
+    found = lines.long_lines(sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb")))
+    if not lines.strict_from_config():
+        pytest.skip(f"{len(found)} notebook code lines over 88 characters (strict mode off)")
+    assert not found, f"{len(found)} code lines over 88 characters:\n" + "\n".join(found[:20])

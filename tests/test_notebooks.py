@@ -1,7 +1,7 @@
 """Chapter notebooks: committed executed in order, exercises wired to the grader, releases clean.
 
-nbval (``make test``) re-executes every notebook and compares outputs; these
-tests check what nbval cannot: order of execution, the exercise conventions,
+``make test`` re-executes every notebook and compares its outputs (tools/nbcheck.py); these
+tests check what that cannot: order of execution, the exercise conventions,
 and the student release.
 """
 

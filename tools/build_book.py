@@ -630,7 +630,7 @@ INDEX_HTML = """<!DOCTYPE html>
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <meta http-equiv="refresh" content="0; url={start}">
 <link rel="canonical" href="{start}">
-<link rel="icon" href="_static/favicon.svg">
+<link rel="icon" href="data:,">
 </head>
 <body>
 <h1>{title}</h1>
@@ -707,7 +707,9 @@ def main(argv: list[str] | None = None) -> int:
     copied = vendor(modules)
     weights = check_site(chapters, args.max_page_mb)
     (HTML / ".nojekyll").touch()
+    repository_url, student_branch = launch_settings(config)
     build_info = {"solutions": solutions, "demo": args.demo, "strict": strict, "pages": pages,
+                  "repository_url": repository_url, "student_branch": student_branch,
                   "notebooks": chapters, "citations_typeset": typeset,
                   "page_bytes": weights, "seconds": round(time.perf_counter() - start, 1)}
     (BUILD / "book-build.json").write_text(json.dumps(build_info, indent=1) + "\n", encoding="utf-8")

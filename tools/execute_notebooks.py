@@ -1,7 +1,7 @@
 """Execute chapter notebooks in place, top to bottom, each in a fresh kernel (``make notebooks``).
 
 Authors run this after editing a notebook so that the committed outputs are
-exactly what a fresh execution produces (nbval checks that in ``make test``).
+what a fresh execution produces (``make test`` checks that, within stated tolerances).
 Prints the execution time of each notebook: the budget is 45 s on 2 cores.
 """
 

@@ -22,7 +22,16 @@ from .collectives import (
     parameter_server_allreduce,
     ring_allreduce,
 )
-from .comm import Comm, CommTimeout, ProcessGroup, WorkerError, WorkerTimeout, free_port, launch
+from .comm import (
+    Comm,
+    CommTimeout,
+    ProcessGroup,
+    WorkerError,
+    WorkerTimeout,
+    child_processes,
+    free_port,
+    launch,
+)
 from .dataflow import PrefetchLoader, augment, augment_batch
 from .training import (
     TrainConfig,
@@ -34,15 +43,17 @@ from .training import (
     model_parallel_job,
     set_flat_gradient,
     set_flat_parameters,
+    train_runs_job,
     train_single_process,
 )
 
 __all__ = [
     "Comm", "CommTimeout", "ProcessGroup", "WorkerError", "WorkerTimeout", "free_port", "launch",
+    "child_processes",
     "ShardedSampler", "broadcast", "chunk_bounds", "naive_ring_allreduce",
     "parameter_server_allreduce", "ring_allreduce",
     "PrefetchLoader", "augment", "augment_batch",
     "TrainConfig", "allreduce_timing_job", "data_parallel_job", "flat_gradient",
     "flat_parameters", "make_mlp", "model_parallel_job", "set_flat_gradient",
-    "set_flat_parameters", "train_single_process",
+    "set_flat_parameters", "train_runs_job", "train_single_process",
 ]

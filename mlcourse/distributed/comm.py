@@ -44,6 +44,7 @@ __all__ = [
     "CommTimeout",
     "launch",
     "free_port",
+    "child_processes",
 ]
 
 # What a worker is doing, in the shared status array the parent reads on a timeout.
@@ -423,7 +424,7 @@ class ProcessGroup:
                 self._controls[r].send((fn, ranks, args, kwargs, timeout))
             return self._collect(ranks, timeout)
         except BaseException:
-            self.close()
+            self.close(graceful=False)  # the job's processes may be stuck: no polite wait
             raise
 
     def _collect(self, ranks: list[int], timeout: float) -> list[Any]:
@@ -436,7 +437,8 @@ class ProcessGroup:
             remaining = deadline - time.monotonic()
             if remaining <= 0:
                 self._raise_timeout(ranks, results, timeout)
-            ready = wait(list(waiting) + list(sentinels), timeout=remaining)
+            # short waits, so that Ctrl-C (KeyboardInterrupt) is seen at once
+            ready = wait(list(waiting) + list(sentinels), timeout=min(remaining, 0.1))
             for obj in ready:
                 if obj in waiting:
                     r = waiting[obj]
@@ -478,17 +480,23 @@ class ProcessGroup:
         raise WorkerTimeout(f"job did not finish within {timeout:g} s; {verdict}.\n"
                             + "\n".join(lines), pending)
 
-    def close(self) -> None:
-        """Stop every worker (politely, then by force) and close the pipes."""
-        for control, process in zip(self._controls, self.processes):
-            if process.is_alive():
-                try:
-                    control.send(None)
-                except (OSError, ValueError):
-                    pass
-        deadline = time.monotonic() + 0.5
-        for process in self.processes:
-            process.join(max(0.0, deadline - time.monotonic()))
+    def close(self, graceful: bool = True) -> None:
+        """Stop every worker and close the pipes.
+
+        With ``graceful`` the workers are asked to exit and get half a second;
+        then (or at once without ``graceful``) the rest are terminated, and
+        killed if they do not stop within a second.
+        """
+        if graceful:
+            for control, process in zip(self._controls, self.processes):
+                if process.is_alive():
+                    try:
+                        control.send(None)
+                    except (OSError, ValueError):
+                        pass
+            deadline = time.monotonic() + 0.5
+            for process in self.processes:
+                process.join(max(0.0, deadline - time.monotonic()))
         _terminate(self.processes)
         for control in self._controls:
             control.close()
@@ -503,6 +511,26 @@ class ProcessGroup:
     def __repr__(self) -> str:
         state = "running" if self.alive else "closed"
         return f"ProcessGroup(world_size={self.world_size}, {state})"
+
+
+def child_processes() -> list[int]:
+    """Process ids of this process's living children (to check that none was left behind)."""
+    from multiprocessing import resource_tracker
+
+    # multiprocessing's resource tracker is one helper process for the whole session, not a worker
+    tracker = getattr(resource_tracker._resource_tracker, "_pid", None)
+    try:
+        import psutil
+    except ImportError:  # multiprocessing knows the children it started
+        return [p.pid for p in mp.active_children()]
+    pids = []
+    for child in psutil.Process().children(recursive=True):
+        try:
+            if child.pid != tracker and child.status() != psutil.STATUS_ZOMBIE:
+                pids.append(child.pid)
+        except psutil.NoSuchProcess:
+            pass
+    return pids
 
 
 def launch(fn: Callable[..., Any], world_size: int, *args: Any, timeout: float = 30.0,

@@ -8,7 +8,7 @@ training loop takes batch ``b`` from worker ``b mod W``'s queue, so batches
 arrive in order while the workers already prepare the next ones.
 
 The random numbers of batch ``b`` of epoch ``e`` come from
-``default_rng([seed, e, b])``: they depend on the batch, not on which worker
+``default_rng([seed, 2, e, b])``: they depend on the batch, not on which worker
 made it, so the augmented data is the same for any number of workers.
 
 See Also
@@ -69,12 +69,12 @@ def augment_batch(X: NDArray, y: NDArray, order: NDArray, batch_size: int, b: in
                   epoch: int, **augment_kw: Any) -> tuple[NDArray, NDArray]:
     """Batch ``b`` of an epoch (examples ``order[b B : (b + 1) B]``), augmented from its own seed."""
     idx = order[b * batch_size:(b + 1) * batch_size]
-    rng = np.random.default_rng([seed, epoch, b])
+    rng = np.random.default_rng([seed, 2, epoch, b])
     return augment(X[idx], rng, **augment_kw), y[idx]
 
 
 def _epoch_order(n: int, seed: int, epoch: int) -> NDArray[np.int64]:
-    return np.random.default_rng([seed, epoch, -1]).permutation(n)
+    return np.random.default_rng([seed, 1, epoch]).permutation(n)
 
 
 def _dataflow_worker(w: int, num_workers: int, out: Any, X: NDArray, y: NDArray, batch_size: int,
@@ -87,7 +87,9 @@ def _dataflow_worker(w: int, num_workers: int, out: Any, X: NDArray, y: NDArray,
         order = _epoch_order(len(y), seed, epoch)
         for b in range(w, n_batches, num_workers):
             if b == fail_at:
-                os._exit(7)  # a crash: no exception, no message, the process is gone
+                out.close()
+                out.join_thread()  # what was put so far arrives; then the process is gone
+                os._exit(7)
             if delay:
                 time.sleep(delay)
             out.put(augment_batch(X, y, order, batch_size, b, seed, epoch, **augment_kw))

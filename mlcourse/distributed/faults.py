@@ -15,7 +15,14 @@ from numpy.typing import NDArray
 from .collectives import broadcast, naive_ring_allreduce, ring_allreduce
 from .comm import Comm
 
-__all__ = ["allreduce_job", "broadcast_job", "faulty_allreduce_job"]
+__all__ = ["identify_job", "allreduce_job", "broadcast_job", "faulty_allreduce_job"]
+
+
+def identify_job(comm: Comm, x: NDArray) -> dict:
+    """Who am I? Process id, rank, and the sum of ``x`` after adding the rank to this copy."""
+    x += comm.rank  # changes this process's copy only
+    return {"pid": os.getpid(), "rank": comm.rank, "world_size": comm.world_size,
+            "sum": float(x.sum())}
 
 
 def allreduce_job(comm: Comm, vectors: NDArray, naive: bool = False) -> NDArray:

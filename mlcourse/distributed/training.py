@@ -47,6 +47,7 @@ __all__ = [
     "data_parallel_job",
     "allreduce_timing_job",
     "model_parallel_job",
+    "train_runs_job",
 ]
 
 
@@ -59,10 +60,12 @@ class TrainConfig:
     ``"ring"`` or ``"ps"`` (parameter server: the last rank is the server).
     ``straggler = (rank, seconds)`` makes that worker sleep before every
     gradient it computes. ``max_steps`` stops early (0: no limit).
+    ``hidden2 > 0`` adds a second hidden layer (``784 → hidden → hidden2 → 10``).
     """
 
     seed: int = 0
     hidden: int = 64
+    hidden2: int = 0
     epochs: int = 1
     batch_size: int = 128
     lr: float = 0.1
@@ -81,12 +84,20 @@ class TrainConfig:
                              f"{self.batch_size}, {self.epochs}, {self.hidden}")
 
 
-def make_mlp(seed: int, hidden: int = 64, dtype: Any = np.float64, n_in: int = 784,
-             n_out: int = 10) -> Sequential:
-    """The chapter's MLP ``n_in → hidden → n_out`` with a ReLU, initialised from ``seed``."""
+def make_mlp(seed: int, hidden: int = 64, dtype: Any = np.float64, hidden2: int = 0,
+             n_in: int = 784, n_out: int = 10) -> Sequential:
+    """The chapter's MLP ``n_in → hidden → n_out`` with a ReLU, initialised from ``seed``.
+
+    With ``hidden2 > 0`` a second hidden layer and ReLU follow the first:
+    ``n_in → hidden → hidden2 → n_out``. Either way ``model[0:2]`` is the first
+    layer and its ReLU, ``model[2:]`` the rest (the two model-parallel stages).
+    """
     rng = np.random.default_rng(seed)
-    return Sequential(Linear(n_in, hidden, rng=rng, dtype=dtype), ReLU(),
-                      Linear(hidden, n_out, rng=rng, dtype=dtype))
+    layers = [Linear(n_in, hidden, rng=rng, dtype=dtype), ReLU()]
+    if hidden2:
+        layers += [Linear(hidden, hidden2, rng=rng, dtype=dtype), ReLU()]
+        hidden = hidden2
+    return Sequential(*layers, Linear(hidden, n_out, rng=rng, dtype=dtype))
 
 
 def flat_parameters(model: Module) -> NDArray:
@@ -132,7 +143,7 @@ def train_single_process(X: NDArray, y: NDArray, config: TrainConfig) -> dict[st
     workers' shards. Returns ``{"params": (N,), "losses": (steps,)}``.
     """
     dtype = np.dtype(config.dtype)
-    model = make_mlp(config.seed, config.hidden, dtype)
+    model = make_mlp(config.seed, config.hidden, dtype, config.hidden2)
     opt = SGD(model.parameters(), lr=config.lr)
     loss_fn = CrossEntropyLoss()
     X = np.asarray(X, dtype=dtype)
@@ -179,7 +190,7 @@ def data_parallel_job(comm: Comm, X: NDArray, y: NDArray, config: TrainConfig | 
     if config.batch_size % n_workers:
         raise ValueError(f"data_parallel_job: the combined batch {config.batch_size} must be "
                          f"divisible by the number of workers {n_workers}")
-    model = make_mlp(config.seed + 1000 * comm.rank, config.hidden, dtype)
+    model = make_mlp(config.seed + 1000 * comm.rank, config.hidden, dtype, config.hidden2)
     mine = flat_parameters(model)
     theta0 = broadcast(comm, mine if comm.rank == 0 else None, root=0)
     differed = comm.world_size > 1 and not np.array_equal(mine, theta0)
@@ -291,16 +302,21 @@ def model_parallel_job(comm: Comm, X: NDArray, y: NDArray, config: TrainConfig |
     both ranks step. With one piece this is plain model parallelism; with
     more it is a GPipe-style pipeline.
 
+    Both stages send with :meth:`Comm.isend`: with blocking sends, process 1
+    sending a gradient back while process 0 still sends the next
+    activations would deadlock once the messages outgrow the pipes.
+
     Returns this stage's parameters ``params``, and ``busy_seconds`` (time in
     forward, backward and the optimizer) against ``seconds`` (wall time), from
-    which the idle fraction (the pipeline bubble) follows.
+    which the idle fraction (the pipeline bubble) follows; ``step_busy`` and
+    ``step_seconds`` hold the same per step.
     """
     if isinstance(config, dict):
         config = TrainConfig(**config)
     if comm.world_size != 2:
         raise ValueError(f"model_parallel_job: needs exactly 2 ranks, got {comm.world_size}")
     dtype = np.dtype(config.dtype)
-    whole = make_mlp(config.seed, config.hidden, dtype)
+    whole = make_mlp(config.seed, config.hidden, dtype, config.hidden2)
     stage = whole[0:2] if comm.rank == 0 else whole[2:]
     opt = SGD(stage.parameters(), lr=config.lr)
     loss_fn = CrossEntropyLoss()
@@ -310,20 +326,22 @@ def model_parallel_job(comm: Comm, X: NDArray, y: NDArray, config: TrainConfig |
     busy = 0.0
     losses = []
     steps = 0
+    step_busy, step_seconds = [], []
     start = time.perf_counter()
     for epoch in range(config.epochs):
         sampler.set_epoch(epoch)
         for idx in sampler:
+            step_start, busy_before = time.perf_counter(), busy
             pieces = np.array_split(idx, micro_batches)
             stage.zero_grad()
             if comm.rank == 0:
-                caches = []
+                caches, requests = [], []
                 for piece in pieces:
                     t = time.perf_counter()
                     h = stage(X[piece])  # (b, hidden)
                     caches.append(_caches(stage))  # several micro-batches are in flight
                     busy += time.perf_counter() - t
-                    comm.send(1, h)
+                    requests.append(comm.isend(1, h))  # a blocking send here could deadlock
                 for cache in caches:
                     grad_h = comm.recv(1)  # (b, hidden), in the order the pieces were sent
                     t = time.perf_counter()
@@ -331,7 +349,7 @@ def model_parallel_job(comm: Comm, X: NDArray, y: NDArray, config: TrainConfig |
                     stage.backward(grad_h)
                     busy += time.perf_counter() - t
             else:
-                step_loss = 0.0
+                step_loss, requests = 0.0, []
                 for piece in pieces:
                     h = comm.recv(0)
                     t = time.perf_counter()
@@ -339,18 +357,23 @@ def model_parallel_job(comm: Comm, X: NDArray, y: NDArray, config: TrainConfig |
                     step_loss += weight * float(loss_fn(stage(h), y[piece]))
                     grad_h = stage.backward(weight * loss_fn.backward())
                     busy += time.perf_counter() - t
-                    comm.send(0, grad_h)
+                    requests.append(comm.isend(0, grad_h))
                 losses.append(step_loss)
+            for request in requests:
+                comm.wait(request)
             t = time.perf_counter()
             opt.step()
             busy += time.perf_counter() - t
+            step_busy.append(busy - busy_before)
+            step_seconds.append(time.perf_counter() - step_start)
             steps += 1
             if n_steps and steps >= n_steps:
                 break
         if n_steps and steps >= n_steps:
             break
     return {"params": flat_parameters(stage), "busy_seconds": busy,
-            "seconds": time.perf_counter() - start, "losses": np.array(losses), "steps": steps}
+            "seconds": time.perf_counter() - start, "losses": np.array(losses), "steps": steps,
+            "step_busy": np.array(step_busy), "step_seconds": np.array(step_seconds)}
 
 
 def _caches(module: Sequential) -> list[Any]:
@@ -361,3 +384,39 @@ def _caches(module: Sequential) -> list[Any]:
 def _set_caches(module: Sequential, caches: list[Any]) -> None:
     for layer, cache in zip(module, caches):
         layer._cache = cache
+
+
+def train_runs_job(comm: Comm, X: NDArray, y: NDArray, X_test: NDArray, y_test: NDArray,
+                   runs: list[dict[str, Any]]) -> list[tuple[int, float, float, float]]:
+    """Independent training runs shared out over the ranks (rank ``r`` does runs ``r, r+K, ...``).
+
+    Each run is a dict with ``seed``, ``batch_size``, ``lr``, ``epochs`` and ``warmup`` (steps
+    of a linear warm-up from ``lr / 16``, chapter 8's ``LinearLR``; 0 for none). Returns
+    ``(index, test accuracy, training loss of the last epoch, fraction of dead hidden units)``
+    for each run this rank did. Used for experiments over many seeds.
+    """
+    from ..schedules import LinearLR
+
+    out = []
+    for index in range(comm.rank, len(runs), comm.world_size):
+        run = runs[index]
+        model = make_mlp(run["seed"], 64, np.float32)
+        opt = SGD(model.parameters(), lr=run["lr"])
+        schedule = (LinearLR(opt, start_factor=1 / 16, total_iters=run["warmup"])
+                    if run["warmup"] else None)
+        loss_fn = CrossEntropyLoss()
+        sampler = ShardedSampler(len(y), 1, 0, run["batch_size"], seed=run["seed"])
+        losses = []
+        with np.errstate(all="ignore"):  # a diverging run may overflow; it is reported, not hidden
+            for epoch in range(run["epochs"]):
+                sampler.set_epoch(epoch)
+                losses = []
+                for idx in sampler:
+                    losses.append(_loss_and_gradient(model, loss_fn, X[idx], y[idx]))
+                    opt.step()
+                    if schedule is not None:
+                        schedule.step()
+            accuracy = float((model(X_test).argmax(axis=1) == y_test).mean())
+            dead = float(((model[0](X_test) > 0).mean(axis=0) == 0).mean())
+        out.append((index, accuracy, float(np.mean(losses)), dead))
+    return out

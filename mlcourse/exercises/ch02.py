@@ -63,46 +63,117 @@ register(Exercise(
 ))
 
 
-def _collapse_linear(W1: NDArray, b1: NDArray, W2: NDArray,
-                     b2: NDArray) -> tuple[NDArray, NDArray]:
-    return W1 @ W2, b1 @ W2 + b2  # (C_in, C_out), (1, C_out)
+def _collapse_linear(weights: Sequence[NDArray],
+                     biases: Sequence[NDArray]) -> tuple[NDArray, NDArray]:
+    W = np.eye(np.asarray(weights[0]).shape[0])  # (C_0, C_0)
+    b = np.zeros((1, W.shape[0]))  # (1, C_0)
+    for W_l, b_l in zip(weights, biases):
+        W = W @ W_l  # (C_0, C_l)
+        b = b @ W_l + b_l  # (1, C_l)
+    return W, b
 
 
-def _collapse_case(rng: np.random.Generator, c_in: int | None = None, c_h: int | None = None,
-                   c_out: int | None = None) -> tuple:
-    c_in = int(rng.integers(1, 6)) if c_in is None else c_in
-    c_h = int(rng.integers(1, 7)) if c_h is None else c_h
-    c_out = int(rng.integers(1, 5)) if c_out is None else c_out
-    return (rng.standard_normal((c_in, c_h)), rng.standard_normal((1, c_h)),
-            rng.standard_normal((c_h, c_out)), rng.standard_normal((1, c_out)))
+def _collapse_case(rng: np.random.Generator, widths: Sequence[int] | None = None) -> tuple:
+    if widths is None:
+        n_layers = int(rng.integers(1, 6))
+        widths = [int(c) for c in rng.integers(1, 6, size=n_layers + 1)]
+    weights = [rng.standard_normal((a, c)) for a, c in zip(widths[:-1], widths[1:])]
+    biases = [rng.standard_normal((1, c)) for c in widths[1:]]
+    return weights, biases
+
+
+def _collapse_last_bias(weights, biases):
+    W, _ = _collapse_linear(weights, biases)
+    return W, biases[-1]
+
+
+def _collapse_first_two(weights, biases):
+    if len(weights) < 3:
+        return _collapse_linear(weights[:1], biases[:1])
+    return _collapse_linear(weights[:2], biases[:2])
+
+
+def _collapse_bias_once(weights, biases):
+    """Each bias multiplied only by the next matrix, not by all the later ones."""
+    W, _ = _collapse_linear(weights, biases)
+    b = biases[-1].copy()
+    for l in range(len(weights) - 1):
+        b = b + biases[l] @ weights[l + 1]
+    return W, b
 
 
 register(Exercise(
     id="ch02-collapse-linear",
     function="collapse_linear",
-    points=2,
-    summary="return (W, b), W (C_in, C_out) and b (1, C_out), of the single linear layer equal to "
-            "Linear(W1, b1) followed by Linear(W2, b2)",
+    points=3,
+    summary="return (W, b) of the single linear layer equal to a stack of L linear layers "
+            "(weights[l], biases[l]) without activations",
     public=[
-        ("3 -> 4 -> 2", lambda rng: _collapse_case(rng, 3, 4, 2)),
-        ("2 -> 3 -> 3 (hidden and output widths equal)", lambda rng: _collapse_case(rng, 2, 3, 3)),
-        ("5 -> 1 -> 4 (a one-unit bottleneck)", lambda rng: _collapse_case(rng, 5, 1, 4)),
+        ("two layers 3 -> 4 -> 2", lambda rng: _collapse_case(rng, [3, 4, 2])),
+        ("one layer: nothing to collapse", lambda rng: _collapse_case(rng, [2, 3])),
+        ("four layers 4 -> 6 -> 5 -> 1 -> 3 (a one-unit bottleneck)",
+         lambda rng: _collapse_case(rng, [4, 6, 5, 1, 3])),
     ],
-    hidden=_collapse_case, n_hidden=6,
+    hidden=_collapse_case, n_hidden=8,
     reference=_collapse_linear,
     output_names=("W", "b"),
     mistakes=[
-        Mistake(lambda W1, b1, W2, b2: (W1 @ W2, b1 + b2),
-                "b1 cannot be added to the output directly: it lives in the hidden layer and "
-                "reaches the output through W2, so b = b1 W2 + b2"),
-        Mistake(lambda W1, b1, W2, b2: (W1 @ W2, b2),
-                "the first layer's bias also passes through the second layer: b = b1 W2 + b2"),
-        Mistake(lambda W1, b1, W2, b2: (W1 @ W2, b1 @ W2),
-                "the second layer's own bias b2 is missing: b = b1 W2 + b2"),
-        Mistake(lambda W1, b1, W2, b2: (W2 @ W1, b1 @ W2 + b2),
-                "in the row format the first layer's matrix comes first: X W1 W2, so W = W1 W2"),
+        Mistake(_collapse_last_bias,
+                "the earlier biases reach the output too: each one passes through all the "
+                "layers after it"),
+        Mistake(_collapse_bias_once,
+                "a bias passes through every later layer, not only the next one: b_l is "
+                "multiplied by W_{l+1} W_{l+2} ... W_L"),
+        Mistake(_collapse_first_two, "use every layer of the lists, not only the first two"),
     ],
-    hint="Expand Y = (X W1 + b1) W2 + b2 and collect the terms that multiply X and those that do not.",
+    hint="fold one layer at a time: if x W + b equals the first l layers, then "
+         "(x W + b) W_{l+1} + b_{l+1} equals the first l + 1 layers.",
+))
+
+
+def _validate_relu_width(output: Any) -> str | None:
+    if not isinstance(output, (tuple, list)) or len(output) != 2:
+        return ("return a pair (n_bound, n_measured) of two integers; got "
+                f"{type(output).__name__}")
+    try:
+        n_bound, n_measured = float(output[0]), float(output[1])
+    except (TypeError, ValueError):
+        return "n_bound and n_measured must be numbers"
+    want_bound, want_measured = relu_width_reference()
+    problems = []
+    if n_bound != want_bound:
+        problems.append(f"n_bound = {n_bound:g} is not the smallest n with "
+                        "(6 / n)^2 / 8 * 9 <= 0.01")
+    if n_measured != want_measured:
+        problems.append(f"n_measured = {n_measured:g} is not the smallest number of units whose "
+                        "interpolant has a maximum error below 0.01 on the 601-point grid")
+    return "; ".join(problems) or None
+
+
+def relu_width_reference(eps: float = 0.01) -> tuple[int, int]:
+    """Smallest n from the bound h^2/8 max|F''| <= eps, and the smallest n measured."""
+    def target(x):
+        return np.sin(3 * x) + 0.3 * x
+    grid = np.linspace(-3.0, 3.0, 601)
+    n_bound = int(np.ceil(6.0 / np.sqrt(8.0 * eps / 9.0)))
+    n = 1
+    while True:
+        knots = np.linspace(-3.0, 3.0, n + 1)
+        if np.abs(np.interp(grid, knots, target(knots)) - target(grid)).max() < eps:
+            return n_bound, n
+        n += 1
+
+
+register(Exercise(
+    id="ch02-relu-width",
+    function="relu_width",
+    points=2,
+    summary="return (n_bound, n_measured): ReLU units the bound asks for, and the number "
+            "the experiment needs, for a maximum error below 0.01",
+    public=[("F(x) = sin 3x + 0.3x on [-3, 3], maximum error below 0.01", lambda rng: ())],
+    validate=_validate_relu_width,
+    hint="the bound: solve (6 / n)^2 / 8 * 9 <= 0.01 for the smallest integer n; the "
+         "experiment: build the interpolant for increasing n and measure its maximum error.",
 ))
 
 

@@ -162,3 +162,58 @@ register(Exercise(
     ],
     hint="A dead unit is a column of Z with no positive entry.",
 ))
+
+
+def _sig(x):
+    e = np.exp(-np.abs(x))
+    return np.where(x >= 0, 1.0 / (1.0 + e), e / (1.0 + e))
+
+
+def _silu_backward(x, grad_out, beta):
+    s = _sig(beta * x)  # like x
+    ds = s * (1.0 - s)  # sigma'(beta x)
+    dx = grad_out * (s + beta * x * ds)  # like x
+    dbeta = float(np.sum(grad_out * x * x * ds))
+    return dx, dbeta
+
+
+def _silu_case(rng):
+    shape = tuple(int(n) for n in rng.integers(1, 6, size=int(rng.integers(1, 3))))
+    x = 3.0 * rng.standard_normal(shape)
+    return x, rng.standard_normal(shape), float(rng.uniform(0.2, 3.0))
+
+
+register(Exercise(
+    id="ch03-swish-backward",
+    function="swish_backward",
+    points=3,
+    summary="return (dx, dbeta), the gradients of L through y = x sigmoid(beta x) given dL/dy",
+    public=[
+        ("beta = 1 (SiLU), five points", lambda rng: (
+            np.array([-3.0, -1.0, 0.0, 0.5, 2.0]), np.ones(5), 1.0)),
+        ("beta = 1.7, a (3, 4) batch", lambda rng: (
+            3.0 * rng.standard_normal((3, 4)), rng.standard_normal((3, 4)), 1.7)),
+        ("beta = 0.5, large inputs (no overflow)", lambda rng: (
+            np.array([[-800.0, -30.0], [30.0, 800.0]]), rng.standard_normal((2, 2)), 0.5)),
+    ],
+    hidden=_silu_case, n_hidden=8,
+    reference=_silu_backward,
+    output_names=("dx", "dbeta"),
+    mistakes=[
+        Mistake(lambda x, g, beta: (g * _sig(beta * x), _silu_backward(x, g, beta)[1]),
+                "the product rule gives two terms: d/dx [x s(beta x)] = s(beta x) + "
+                "beta x s'(beta x)"),
+        Mistake(lambda x, g, beta: (_silu_backward(x, np.ones_like(g), beta)[0],
+                                    _silu_backward(x, np.ones_like(g), beta)[1]),
+                "multiply by the upstream gradient grad_out (chain rule), for dx and for dbeta"),
+        Mistake(lambda x, g, beta: (_silu_backward(x, g, beta)[0],
+                                    float(np.sum(g * x * _sig(beta * x) * (1 - _sig(beta * x))))),
+                "d/dbeta of s(beta x) is x s'(beta x), and y has another factor x: "
+                "dy/dbeta = x^2 s'(beta x)"),
+        Mistake(lambda x, g, beta: (g * (_sig(x) + x * _sig(x) * (1 - _sig(x))),
+                                    _silu_backward(x, g, beta)[1]),
+                "the sigmoid is evaluated at beta x, and its inner derivative brings a factor beta"),
+    ],
+    hint="with s = sigmoid(beta x) and s' = s (1 - s): dy/dx = s + beta x s', "
+         "dy/dbeta = x^2 s'. dx = grad_out * dy/dx; dbeta sums grad_out * dy/dbeta over all entries.",
+))

@@ -200,3 +200,111 @@ register(Exercise(
     hint="-log sigmoid(z) = softplus(-z) and -log(1 - sigmoid(z)) = softplus(z); "
          "softplus(x) = max(x, 0) + log1p(exp(-|x|)) never overflows.",
 ))
+
+
+def _gaussian_nll(mu, log_var, y):
+    n = mu.size
+    var = np.exp(log_var)  # (B, C)
+    r = mu - y
+    loss = float(np.mean(0.5 * log_var + 0.5 * r * r / var + 0.5 * np.log(2 * np.pi)))
+    dmu = r / var / n  # (B, C)
+    dlog_var = 0.5 * (1.0 - r * r / var) / n  # (B, C)
+    return loss, dmu, dlog_var
+
+
+def _nll_case(rng):
+    shape = (int(rng.integers(1, 7)), int(rng.integers(1, 4)))
+    return (rng.standard_normal(shape), rng.uniform(-3.0, 3.0, size=shape),
+            2.0 * rng.standard_normal(shape))
+
+
+def _nll_no_constant(mu, log_var, y):
+    loss, dmu, dlv = _gaussian_nll(mu, log_var, y)
+    return loss - 0.5 * np.log(2 * np.pi), dmu, dlv
+
+
+def _nll_var_as_std(mu, log_var, y):
+    n = mu.size
+    s = np.exp(log_var)
+    r = mu - y
+    return (float(np.mean(log_var + 0.5 * r * r / s ** 2 + 0.5 * np.log(2 * np.pi))),
+            r / s ** 2 / n, (1.0 - r * r / s ** 2) / n)
+
+
+def _nll_sum(mu, log_var, y):
+    loss, dmu, dlv = _gaussian_nll(mu, log_var, y)
+    return loss * mu.size, dmu * mu.size, dlv * mu.size
+
+
+register(Exercise(
+    id="ch04-gaussian-nll",
+    function="gaussian_nll",
+    points=3,
+    summary="return (loss, dmu, dlog_var): the mean Gaussian negative log-likelihood with a "
+            "predicted log-variance, and its gradients",
+    public=[
+        ("log_var = 0: half the squared error plus a constant", lambda rng: (
+            rng.standard_normal((4, 1)), np.zeros((4, 1)), rng.standard_normal((4, 1)))),
+        ("a (3, 2) batch with varied variances", lambda rng: (
+            rng.standard_normal((3, 2)), np.array([[-2.0, 0.0], [1.0, 2.5], [0.5, -1.0]]),
+            rng.standard_normal((3, 2)))),
+        ("one example, one output", lambda rng: (
+            np.array([[0.3]]), np.array([[-0.7]]), np.array([[1.1]]))),
+    ],
+    hidden=_nll_case, n_hidden=8,
+    reference=_gaussian_nll,
+    output_names=("loss", "dmu", "dlog_var"),
+    mistakes=[
+        Mistake(_nll_no_constant,
+                "include the constant 0.5 log(2 pi): the loss is the full negative log-density"),
+        Mistake(_nll_var_as_std,
+                "log_var is the log of the variance sigma^2, not of sigma: sigma^2 = exp(log_var)"),
+        Mistake(_nll_sum, "average over all B * C entries (the mean, as MSELoss does)"),
+    ],
+    hint="-log N(y; mu, s2) = 0.5 log s2 + (y - mu)^2 / (2 s2) + 0.5 log(2 pi) with s2 = "
+         "exp(log_var); differentiate in mu and in log_var (d s2 / d log_var = s2).",
+))
+
+
+def _smoothed_ce_floor(eps, K):
+    p = np.full(int(K), eps / K)  # (K,)
+    p[0] += 1.0 - eps
+    return float(-np.sum(p * np.log(p)))
+
+
+def _floor_other_convention(eps, K):
+    p = np.full(int(K), eps / (K - 1))
+    p[0] = 1.0 - eps
+    return float(-np.sum(p * np.log(p)))
+
+
+def _floor_case(rng):
+    return float(rng.uniform(0.01, 0.6)), int(rng.integers(2, 1001))
+
+
+register(Exercise(
+    id="ch04-smoothing-floor",
+    function="smoothed_ce_floor",
+    points=2,
+    summary="return the smallest mean cross-entropy any model can reach on targets smoothed "
+            "with label_smoothing = eps over K classes",
+    public=[
+        ("eps = 0.1, K = 10", lambda rng: (0.1, 10)),
+        ("eps = 0.2, K = 2", lambda rng: (0.2, 2)),
+        ("eps = 0.05, K = 1000", lambda rng: (0.05, 1000)),
+    ],
+    hidden=_floor_case, n_hidden=8,
+    reference=_smoothed_ce_floor,
+    mistakes=[
+        Mistake(lambda eps, K: 0.0,
+                "with soft targets the cross-entropy cannot reach 0: CE = H(p) + KL(p || q) >= H(p)"),
+        Mistake(_floor_other_convention,
+                "use the convention of the exercise: 1 - eps + eps / K on the true class and "
+                "eps / K on each of the others"),
+        Mistake(lambda eps, K: _smoothed_ce_floor(eps, K) / np.log(2),
+                "use natural logarithms, as the loss does (not bits)"),
+    ],
+    hint="the best model predicts q = p exactly; the loss is then the entropy H(p) of the "
+         "smoothed target. Write H(p) in closed form: one term for the true class, K - 1 equal "
+         "terms for the others.",
+))

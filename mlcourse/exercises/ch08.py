@@ -1,5 +1,7 @@
 """Exercises of chapter 8 (learning-rate schedules).
 
+* ``ch08-momentum-floor``: a derivation the chapter leaves to the student, the
+  stationary loss of SGD with heavy-ball momentum on the noisy quadratic;
 * ``ch08-sgdr-lr``: the SGDR learning rate at step ``k`` (cosine annealing
   with warm restarts, cycles growing by ``T_mult``);
 * ``ch08-cyclic-lr``: Smith's triangular and triangular2 cyclical learning
@@ -7,9 +9,9 @@
 * ``ch08-warmup-cosine``: linear warm-up followed by cosine annealing, as
   ``SequentialLR([LinearLR, CosineAnnealingLR])`` runs it.
 
-The references are the schedules of :mod:`mlcourse.schedules`, read off with
-:func:`~mlcourse.schedules.lr_curve`, so the exercises check a student's
-closed form against the package implementation the chapter plots.
+The schedule references are written out in closed form here (the chapter
+checks :mod:`mlcourse.schedules` against the same formulas), so a change in the
+library cannot change what a student is graded against.
 """
 
 from __future__ import annotations
@@ -21,6 +23,56 @@ import numpy as np
 from mlcourse.grading import Exercise, Mistake, register
 from mlcourse.schedules import (CosineAnnealingLR, CosineAnnealingWarmRestarts, CyclicLR, LinearLR,
                                 SequentialLR, lr_curve)
+
+
+def _momentum_floor(eta: float, a: float, sigma: float, beta: float) -> float:
+    # w_(k+1) = (1 + beta - eta a) w_k - beta w_(k-1) - eta sigma xi_k is an AR(2) process;
+    # its stationary second moment is v = (1 + beta) eta sigma^2 / ((1 - beta) a (2 (1 + beta)
+    # - eta a)), and E[f] = a v / 2.
+    return (1 + beta) * eta * sigma**2 / (2 * (1 - beta) * (2 * (1 + beta) - eta * a))
+
+
+def _momentum_case(rng: np.random.Generator) -> tuple[float, float, float, float]:
+    a = float(rng.uniform(0.2, 20.0))
+    beta = float(rng.choice([0.0, rng.uniform(0.0, 0.99)]))
+    eta = float(rng.uniform(0.01, 0.95)) * 2 * (1 + beta) / a   # inside the stability limit
+    return eta, a, float(rng.uniform(0.1, 3.0)), beta
+
+
+register(Exercise(
+    id="ch08-momentum-floor",
+    function="momentum_noise_floor",
+    points=3,
+    summary="return the stationary E[f(w)] of SGD with heavy-ball momentum beta on the noisy "
+            "quadratic f = a w^2 / 2 with gradient noise of std sigma",
+    public=[
+        ("beta = 0: the plain-SGD floor of the chapter", lambda rng: (0.1, 1.0, 1.0, 0.0)),
+        ("beta = 0.9, a small rate", lambda rng: (0.01, 1.0, 1.0, 0.9)),
+        ("beta = 0.5, a large rate eta a = 2 (beyond plain SGD's limit)",
+         lambda rng: (0.5, 4.0, 0.5, 0.5)),
+        ("sigma = 2, a = 10, beta = 0.8", lambda rng: (0.05, 10.0, 2.0, 0.8)),
+    ],
+    hidden=_momentum_case,
+    n_hidden=8,
+    reference=_momentum_floor,
+    rtol=1e-6,
+    mistakes=[
+        Mistake(lambda eta, a, s, b: eta * s**2 / (2 * (2 - eta * a)),
+                "that is the plain-SGD floor: with momentum, w_(k+1) depends on w_k AND w_(k-1), "
+                "so you need E[w_k w_(k-1)] as a second unknown"),
+        Mistake(lambda eta, a, s, b: eta / (1 - b) * s**2 / (2 * (2 - eta / (1 - b) * a)),
+                "substituting the effective rate eta / (1 - beta) into the plain-SGD formula is "
+                "only a small-rate approximation; solve the two stationary equations exactly"),
+        Mistake(lambda eta, a, s, b: (1 + b) * eta * s**2 / ((1 - b) * (2 * (1 + b) - eta * a)),
+                "that is a v = a E[w^2]; the loss is f = a w^2 / 2, so E[f] = a v / 2"),
+        Mistake(lambda eta, a, s, b: eta * s**2 / (2 * (1 - b) * (2 * (1 + b) - eta * a)),
+                "close: a factor (1 + beta) is missing in the numerator; recheck the equation for "
+                "c = E[w_(k+1) w_k]"),
+    ],
+    hint="Write w_(k+1) = (1 + beta - eta a) w_k - beta w_(k-1) - eta sigma xi_k. In the "
+         "stationary state take E[w_(k+1)^2] = v and E[w_(k+1) w_k] = c, two linear equations "
+         "in v and c.",
+))
 
 
 def _sgdr_reference(k: int, eta_min: float, eta_max: float, T_0: int, T_mult: int) -> float:
@@ -74,7 +126,8 @@ register(Exercise(
     ],
     hidden=_sgdr_case,
     n_hidden=8,
-    reference=_sgdr_reference,
+    reference=lambda k, eta_min, eta_max, T_0, T_mult: _sgdr_with()(k, eta_min, eta_max, T_0,
+                                                                     T_mult),
     mistakes=[
         Mistake(_sgdr_with(grow=False),
                 "every cycle of yours has length T_0: after each restart the next cycle is "
@@ -140,7 +193,8 @@ register(Exercise(
     ],
     hidden=_cyclic_case,
     n_hidden=8,
-    reference=_cyclic_reference,
+    reference=lambda k, base_lr, max_lr, step_size, mode: _cyclic_with()(
+        k, base_lr, max_lr, step_size, mode),
     mistakes=[
         Mistake(_cyclic_with(early_halving=True),
                 "triangular2 keeps the full amplitude in the first cycle and halves it from the "
@@ -200,7 +254,8 @@ register(Exercise(
     ],
     hidden=_warmup_case,
     n_hidden=8,
-    reference=_warmup_cosine_reference,
+    reference=lambda k, eta0, warmup, total, start_factor: _warmup_with()(
+        k, eta0, warmup, total, start_factor),
     mistakes=[
         Mistake(_warmup_with(cos_from_zero=True),
                 "the cosine starts when the warm-up ends: measure its progress from k - warmup "

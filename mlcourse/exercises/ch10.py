@@ -1,18 +1,23 @@
 """Exercises of chapter 10 (regularization).
 
-* ``ch10-inverted-dropout``: the training-time forward pass of inverted
-  dropout for a given keep-mask, ``y = m ⊙ x / (1 − p)``;
 * ``ch10-l2-penalty-grad``: the L2 penalty ``λ Σ ‖W‖²`` of a dict of named
   parameters and its gradient ``2λW``, with biases left alone;
-* ``ch10-soft-threshold``: the proximal step of the L1 penalty (soft
-  thresholding), ``sign(w) · max(|w| − t, 0)``;
+* ``ch10-elastic-net``: derive and compute the minimiser of one weight's
+  quadratic loss plus an L1 and an L2 penalty (soft thresholding, then
+  shrinking);
+* ``ch10-dropout-ridge``: derive the expected squared loss of a linear model
+  whose inputs go through inverted dropout with keep probability ``q``: the
+  plain loss plus a data-dependent L2 penalty (Srivastava et al. 2014, §9);
+* ``ch10-max-norm``: the max-norm constraint of the dropout recipe, each
+  unit's incoming weight vector (a column of ``W``) projected onto the ball
+  of radius ``c``;
 * ``ch10-early-stopping``: the best epoch and the epoch at which early
   stopping with a given patience ends training, from a list of validation
   losses.
 
 The references are written out here so that each can be read next to its
-exercise; the chapter checks that :mod:`mlcourse.regularization` (Dropout,
-l2_penalty, EarlyStopping) computes the same things.
+exercise; the chapter checks :mod:`mlcourse.regularization` against the same
+formulas, and checks the dropout-ridge formula by Monte Carlo.
 """
 
 from __future__ import annotations
@@ -23,55 +28,6 @@ from numpy.typing import NDArray
 from mlcourse.grading import Exercise, Mistake, register
 
 Array = NDArray[np.float64]
-
-
-def _shape(rng: np.random.Generator) -> tuple[int, ...]:
-    return (int(rng.integers(1, 6)), int(rng.integers(1, 7)))
-
-
-def _inverted_dropout(x: Array, p: float, mask: Array) -> Array:
-    return mask * x / (1.0 - p)
-
-
-def _dropout_case(rng: np.random.Generator, shape: tuple[int, ...] | None = None,
-                  p: float | None = None) -> tuple:
-    shape = shape or _shape(rng)
-    p = float(rng.choice([0.1, 0.2, 0.25, 0.5, 0.8])) if p is None else p
-    x = rng.standard_normal(shape)
-    mask = (rng.random(shape) >= p).astype(np.float64)
-    mask.reshape(-1)[0] = 1.0
-    return x, p, mask
-
-
-register(Exercise(
-    id="ch10-inverted-dropout",
-    function="inverted_dropout",
-    points=2,
-    summary="return the inverted-dropout output y = mask * x / (1 - p) for a given 0/1 keep-mask",
-    public=[
-        ("x = [[1, 2, 3, 4]], p = 0.5, mask = [[1, 0, 1, 0]]",
-         lambda rng: (np.array([[1.0, 2.0, 3.0, 4.0]]), 0.5, np.array([[1.0, 0.0, 1.0, 0.0]]))),
-        ("a (4, 6) batch with p = 0.2", lambda rng: _dropout_case(rng, (4, 6), 0.2)),
-        ("a (3, 5) batch with p = 0.75", lambda rng: _dropout_case(rng, (3, 5), 0.75)),
-    ],
-    hidden=_dropout_case,
-    n_hidden=6,
-    reference=_inverted_dropout,
-    mistakes=[
-        Mistake(lambda x, p, mask: mask * x,
-                "the kept units must be scaled by 1/(1 - p): without it the expected output is "
-                "(1 - p) x in training but x in evaluation, so the next layer sees inputs of a "
-                "different size at test time"),
-        Mistake(lambda x, p, mask: mask * x * (1.0 - p),
-                "multiplying by (1 - p) is the original test-time rule (scale the weights at "
-                "evaluation); inverted dropout divides by (1 - p) during training instead"),
-        Mistake(lambda x, p, mask: mask * x / p,
-                "divide by the keep probability 1 - p, not by the drop probability p"),
-        Mistake(lambda x, p, mask: (1.0 - mask) * x / (1.0 - p),
-                "mask = 1 means 'keep this unit': multiply by mask, not by 1 - mask"),
-    ],
-    hint="One line: multiply x by the mask, then divide by the keep probability.",
-))
 
 
 def _l2_penalty_and_grad(weights: dict[str, Array], lam: float) -> tuple[float, dict[str, Array]]:
@@ -145,41 +101,169 @@ register(Exercise(
 ))
 
 
-def _soft_threshold(w: Array, t: float) -> Array:
-    return np.sign(w) * np.maximum(np.abs(w) - t, 0.0)
+def _elastic_net(w0: Array, a: Array, lam1: float, lam2: float) -> Array:
+    shrunk = np.sign(w0) * np.maximum(np.abs(w0) - lam1 / a, 0.0)
+    return shrunk * a / (a + 2.0 * lam2)
 
 
-def _soft_case(rng: np.random.Generator) -> tuple:
-    w = rng.standard_normal(_shape(rng))
-    w.reshape(-1)[0] = 0.0
-    return w, float(rng.choice([0.0, 0.05, 0.3, 1.0]))
+def _elastic_case(rng: np.random.Generator, shape: tuple[int, ...] | None = None) -> tuple:
+    shape = shape or (int(rng.integers(2, 5)), int(rng.integers(2, 6)))
+    w0 = rng.standard_normal(shape) * 2.0
+    a = rng.uniform(0.5, 3.0, size=shape)
+    lam1 = float(rng.uniform(0.2, 1.5))
+    lam2 = float(rng.uniform(0.1, 2.0))
+    return w0, a, lam1, lam2
 
 
 register(Exercise(
-    id="ch10-soft-threshold",
-    function="l1_soft_threshold",
-    points=2,
-    summary="return sign(w) * max(|w| - t, 0) elementwise (the proximal step of t * |w|)",
+    id="ch10-elastic-net",
+    function="elastic_net_minimizer",
+    points=3,
+    summary="return argmin_w a/2 (w - w0)^2 + lam1 |w| + lam2 w^2, elementwise (derive it first)",
     public=[
-        ("w = [-1.5, -0.3, 0, 0.2, 0.8], t = 0.5",
-         lambda rng: (np.array([-1.5, -0.3, 0.0, 0.2, 0.8]), 0.5)),
-        ("a (3, 4) weight matrix, t = 0.3", lambda rng: (rng.standard_normal((3, 4)), 0.3)),
-        ("t = 0 leaves w unchanged", lambda rng: (rng.standard_normal((2, 5)), 0.0)),
+        ("scalars: w0 = [2, -0.3, 0.5], a = 1, lam1 = 0.4, lam2 = 0.5",
+         lambda rng: (np.array([2.0, -0.3, 0.5]), np.ones(3), 0.4, 0.5)),
+        ("lam2 = 0 is soft thresholding", lambda rng: (*_elastic_case(rng, (3, 4))[:3], 0.0)),
+        ("lam1 = 0 is the L2 shrinkage of section 3",
+         lambda rng: (*_elastic_case(rng, (2, 5))[:2], 0.0, 0.7)),
+        ("a (3, 4) array with a different curvature for every weight",
+         lambda rng: _elastic_case(rng, (3, 4))),
     ],
-    hidden=_soft_case,
-    n_hidden=6,
-    reference=_soft_threshold,
+    hidden=_elastic_case,
+    n_hidden=8,
+    reference=_elastic_net,
     mistakes=[
-        Mistake(lambda w, t: w - t * np.sign(w),
-                "that is a subgradient step: weights smaller than t jump over zero to the other "
-                "side; soft thresholding sets every |w| <= t exactly to 0"),
-        Mistake(lambda w, t: np.maximum(w - t, 0.0),
-                "negative weights must shrink towards zero too (to -(|w| - t)), not vanish: "
-                "work with |w| and put the sign back"),
-        Mistake(lambda w, t: np.where(np.abs(w) <= t, 0.0, w),
-                "that is hard thresholding: the weights that survive must also shrink by t"),
+        Mistake(lambda w0, a, l1, l2: np.sign(w0) * np.maximum(np.abs(w0) - l1 / a, 0.0),
+                "the L2 term also acts: after thresholding, the weight is shrunk by a / (a + 2 lam2)"),
+        Mistake(lambda w0, a, l1, l2: np.sign(w0) * np.maximum(np.abs(w0) - l1 / (a + 2 * l2), 0.0)
+                * a / (a + 2 * l2),
+                "the weight is zero exactly when |w0| <= lam1 / a (check the subgradient at w = 0: "
+                "the L2 term has zero slope there), so threshold with lam1 / a"),
+        Mistake(lambda w0, a, l1, l2: np.sign(w0) * np.maximum(np.abs(w0) - l1 / a, 0.0) * a / (a + l2),
+                "the derivative of lam2 w^2 is 2 lam2 w: the shrink factor is a / (a + 2 lam2)"),
+        Mistake(lambda w0, a, l1, l2: np.where(np.abs(w0) <= l1 / a, 0.0, w0) * a / (a + 2 * l2),
+                "that is hard thresholding: the surviving weights also move by lam1 / a towards 0"),
     ],
-    hint="np.sign, np.abs and np.maximum(..., 0) are all you need.",
+    hint="Write the optimality condition for w > 0 and for w < 0, solve each for w, and find for "
+         "which w0 each solution is consistent with its sign; otherwise w = 0.",
+))
+
+
+def _expected_dropout_loss(X: Array, y: Array, w: Array, q: float) -> float:
+    residual = y - X @ w  # (N,)
+    penalty = (1.0 - q) / q * np.sum(w ** 2 * np.sum(X ** 2, axis=0))
+    return float((residual @ residual + penalty) / len(y))
+
+
+def _ridge_case(rng: np.random.Generator, n: int | None = None, d: int | None = None,
+                q: float | None = None) -> tuple:
+    n = int(rng.integers(8, 40)) if n is None else n
+    d = int(rng.integers(3, 9)) if d is None else d
+    X = rng.standard_normal((n, d)) * rng.uniform(0.5, 3.0, size=d)
+    w = rng.standard_normal(d)
+    y = X @ rng.standard_normal(d) + 0.3 * rng.standard_normal(n)
+    q = float(rng.uniform(0.2, 0.95)) if q is None else q
+    return X, y, w, q
+
+
+def _ridge_drop_not_keep(X, y, w, q):
+    return _expected_dropout_loss(X, y, w, 1.0 - q)
+
+
+def _ridge_not_inverted(X, y, w, q):
+    residual = y - q * X @ w
+    return float((residual @ residual + q * (1 - q) * np.sum(w ** 2 * np.sum(X ** 2, axis=0)))
+                 / len(y))
+
+
+def _ridge_no_penalty(X, y, w, q):
+    residual = y - X @ w
+    return float(residual @ residual / len(y))
+
+
+def _ridge_plain_norm(X, y, w, q):
+    residual = y - X @ w
+    return float((residual @ residual + (1 - q) / q * len(y) * np.sum(w ** 2)) / len(y))
+
+
+register(Exercise(
+    id="ch10-dropout-ridge",
+    function="expected_dropout_loss",
+    points=3,
+    summary="return E over the masks of (1/N) sum_n (y_n - sum_j m_nj x_nj w_j / q)^2, exactly "
+            "(a closed form, derived by hand)",
+    public=[
+        ("N = 2, D = 2, q = 0.8: X = [[1, 2], [3, 0]], y = [1, 2], w = [1, -1]",
+         lambda rng: (np.array([[1.0, 2.0], [3.0, 0.0]]), np.array([1.0, 2.0]),
+                      np.array([1.0, -1.0]), 0.8)),
+        ("q = 1 (no dropout) is the plain mean squared error",
+         lambda rng: _ridge_case(rng, 10, 3, 1.0)),
+        ("N = 20, D = 5, q = 0.8", lambda rng: _ridge_case(rng, 20, 5, 0.8)),
+    ],
+    hidden=_ridge_case,
+    n_hidden=8,
+    reference=_expected_dropout_loss,
+    mistakes=[
+        Mistake(_ridge_drop_not_keep,
+                "q is the KEEP probability (the paper's p): the penalty factor is (1 - q) / q"),
+        Mistake(_ridge_not_inverted,
+                "these are inverted-dropout masks: the kept inputs are divided by q, so the "
+                "expected prediction is X w, not q X w"),
+        Mistake(_ridge_no_penalty,
+                "the mean of the prediction is X w, but its variance adds to the expected "
+                "squared error: E[(y - z)^2] = (y - E z)^2 + Var z"),
+        Mistake(_ridge_plain_norm,
+                "the penalty on w_j is weighted by sum_n x_nj^2: a weight on a large input "
+                "is penalised more"),
+    ],
+    hint="For one example, write z = sum_j m_j x_j w_j / q; compute E[z] and Var[z] from "
+         "E[m_j] = q and Var[m_j] = q (1 - q), with the m_j independent.",
+))
+
+
+def _max_norm(W: Array, c: float) -> Array:
+    norms = np.sqrt(np.sum(W ** 2, axis=0, keepdims=True))  # (1, C_out)
+    return W * np.minimum(1.0, c / np.maximum(norms, 1e-300))
+
+
+def _max_norm_case(rng: np.random.Generator, shape: tuple[int, int] | None = None) -> tuple:
+    shape = shape or (int(rng.integers(2, 8)), int(rng.integers(2, 8)))
+    W = rng.standard_normal(shape) * rng.uniform(0.2, 2.0, size=shape[1])
+    norms = np.linalg.norm(W, axis=0)
+    c = float(np.median(norms))  # some columns inside the ball, some outside
+    return W, c
+
+
+register(Exercise(
+    id="ch10-max-norm",
+    function="max_norm_project",
+    points=2,
+    summary="return W with every column (a unit's incoming weights) scaled down to norm <= c; "
+            "columns already inside the ball unchanged",
+    public=[
+        ("W = [[3, 0.6], [4, 0.8]], c = 2",
+         lambda rng: (np.array([[3.0, 0.6], [4.0, 0.8]]), 2.0)),
+        ("a (5, 4) weight matrix, c at the median column norm",
+         lambda rng: _max_norm_case(rng, (5, 4))),
+        ("a (3, 6) weight matrix (more units than inputs)",
+         lambda rng: _max_norm_case(rng, (3, 6))),
+    ],
+    hidden=_max_norm_case,
+    n_hidden=8,
+    reference=_max_norm,
+    mistakes=[
+        Mistake(lambda W, c: W * np.minimum(1.0, c / np.linalg.norm(W, axis=1, keepdims=True)),
+                "W has shape (C_in, C_out): the weights INTO one unit are a column, W[:, j], "
+                "so the norms run over axis 0"),
+        Mistake(lambda W, c: W * c / np.linalg.norm(W, axis=0, keepdims=True),
+                "the constraint is |w| <= c: columns already inside the ball stay as they are"),
+        Mistake(lambda W, c: np.clip(W, -c, c),
+                "max-norm bounds the length of each unit's weight vector, not each entry"),
+        Mistake(lambda W, c: W * min(1.0, c / np.linalg.norm(W)),
+                "each unit has its own constraint: one norm per column, not one for the matrix"),
+    ],
+    hint="np.linalg.norm(W, axis=0, keepdims=True) gives one norm per column; np.minimum(1, c / "
+         "norms) is the factor each column is multiplied by.",
 ))
 
 

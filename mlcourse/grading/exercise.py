@@ -297,6 +297,12 @@ def required_chain(exercise: Exercise) -> list[Exercise]:
     return order[:-1]
 
 
+def exposed_modules(exercise: Exercise) -> tuple[str, ...]:
+    """The library modules the sandbox of ``exercise`` exposes: its own and its required parts'."""
+    names = {m for part in [*required_chain(exercise), exercise] for m in part.sandbox_modules}
+    return tuple(sorted(names))
+
+
 def get_exercise(exercise_id: str) -> Exercise:
     """The registered exercise with this id, or a KeyError listing the close ones."""
     _load_all()

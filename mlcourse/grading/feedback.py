@@ -23,7 +23,7 @@ import re
 from dataclasses import dataclass
 from typing import Any, Callable
 
-from .exercise import Exercise, get_exercise, required_chain
+from .exercise import Exercise, exposed_modules, get_exercise, required_chain
 from .judge import NOT_ATTEMPTED, PASS, CaseResult, judge, run_case_in_process
 from .library import guarded_builtins
 from .notebook import PREAMBLE, strip_magics
@@ -58,7 +58,7 @@ class CheckResult:
         text = f"{self.exercise_id}: {n_pass} of {len(self.results)} public tests passed."
         weights = self.weights or (1.0,) * len(self.results)
         total = sum(weights)
-        if n_pass and total > 0:
+        if 0 < n_pass < len(self.results) and total > 0:
             share = self.points * sum(w for r, w in zip(self.results, weights) if r.passed) / total
             text += (f" Points are shared among the tests: these would earn {share:.3g} of "
                      f"{self.points:g}.")
@@ -154,8 +154,9 @@ def _as_the_grader_sees_it(function: Any, exercise: Exercise) -> tuple[Any, str]
         parts = required_chain(exercise)
     except (KeyError, ValueError) as exc:
         return _UNSET, f"the exercise's required parts are misconfigured: {exc}"
+    modules = exposed_modules(exercise)
     namespace: dict[str, Any] = {"__name__": "__exercise_check__",
-                                 "__builtins__": guarded_builtins(exercise.sandbox_modules)}
+                                 "__builtins__": guarded_builtins(modules)}
     cells = []
     for part in parts:
         part_source = _latest_cell_defining(part.function, any_kind=bool(part.driver))
@@ -181,7 +182,7 @@ def _as_the_grader_sees_it(function: Any, exercise: Exercise) -> tuple[Any, str]
                                 "the exercise cells, so import or define everything it needs "
                                 "inside it")
             except ImportError as exc:
-                allowed = ", ".join(exercise.sandbox_modules) or "nothing from mlcourse"
+                allowed = ", ".join(modules) or "nothing from mlcourse"
                 return _UNSET, (f"{where} raises {type(exc).__name__} when run as the grader "
                                 f"runs it: {exc}. The grader's sandbox has only NumPy and the "
                                 f"standard library, and this exercise may import {allowed}")
@@ -212,10 +213,10 @@ def _latest_cell_defining(name: str, any_kind: bool = False) -> str | None:
         return None
     history = shell.user_ns.get("In") or []
     if any_kind:
-        pattern = re.compile(rf"^\s*(?:def|class)\s+{re.escape(name)}\b"
-                             rf"|^{re.escape(name)}\s*(?::[^=\n]*)?=(?!=)", re.MULTILINE)
+        pattern = re.compile(rf"^[ \t]*(?:def|class)[ \t]+{re.escape(name)}\b"
+                             rf"|^{re.escape(name)}[ \t]*(?::[^=\n]*)?=(?!=)", re.MULTILINE)
     else:
-        pattern = re.compile(rf"^\s*def\s+{re.escape(name)}\s*\(", re.MULTILINE)
+        pattern = re.compile(rf"^[ \t]*def[ \t]+{re.escape(name)}[ \t]*\(", re.MULTILINE)
     for source in reversed(history):
         if isinstance(source, str) and pattern.search(source):
             return source

@@ -30,7 +30,8 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Iterable
 
-from .exercise import Exercise, get_exercise, registered_exercises, required_chain
+from .exercise import (Exercise, exposed_modules, get_exercise, registered_exercises,
+                       required_chain)
 from .judge import ERROR, FAIL, NOT_ATTEMPTED, PASS, CaseResult, judge
 from .library import LibraryError
 from .notebook import NotebookError, cells_defining, exercise_cells, read_notebook
@@ -141,6 +142,12 @@ class ExerciseResult:
     total_tests: int = 0
     tests: list[TestResult] = field(default_factory=list)
 
+    def __post_init__(self) -> None:
+        self.reason = clean(self.reason)
+        for test in self.tests:
+            test.message = clean(test.message, 300)
+            test.label = clean(test.label, 100)
+
 
 @dataclass
 class SubmissionReport:
@@ -166,8 +173,8 @@ class SubmissionReport:
             rows.append((r.exercise, f"{_fmt(r.points)}/{_fmt(r.max_points)}", tests, r.status,
                          r.reason))
         widths = [max(len(row[i]) for row in rows) for i in range(4)]
-        lines = [f"{self.submission}: {_fmt(self.score)}/{_fmt(self.max_score)} points"
-                 + (f"  ({self.error})" if self.error else "")]
+        lines = [f"{clean(self.submission, 300)}: {_fmt(self.score)}/{_fmt(self.max_score)} points"
+                 + (f"  ({clean(self.error)})" if self.error else "")]
         for row in rows:
             lines.append("  ".join(cell.ljust(widths[i]) for i, cell in enumerate(row[:4]))
                          + "  " + row[4])
@@ -188,11 +195,20 @@ class SubmissionReport:
                           "output": "\n".join(detail), "visibility": "visible"})
         summary = f"{self.assignment}: {_fmt(self.score)}/{_fmt(self.max_score)} points"
         if self.error:
-            summary += f". {self.error}"
+            summary += f". {clean(self.error)}"
         return {"score": self.score, "execution_time": round(self.seconds, 2), "output": summary,
                 "tests": tests,
                 "extra_data": {"hidden_test_seed": self.seed, "assignment": self.assignment,
                                "isolation": self.isolation}}
+
+
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]+")
+
+
+def clean(text: Any, limit: int = 600) -> str:
+    """Text from a submission made safe for a report: one line, no control characters, bounded."""
+    text = _CONTROL.sub(" ", str(text))
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def _fmt(x: float) -> str:
@@ -251,7 +267,7 @@ def _grade_exercise(exercise: Exercise, nb: dict, seed: int, memory_mb: int, max
     cases = exercise.public_cases() + exercise.hidden_cases(seed)
     job = Job(exercise.id, tuple(sources), exercise.function, exercise.setup, exercise.driver,
               tuple(c.args for c in cases), float(exercise.timeout),
-              library_for(exercise.sandbox_modules), memory_mb)
+              library_for(exposed_modules(exercise)), memory_mb)
     run: SandboxResult = run_job(job, isolated=isolated)
     if run.failure:
         status = NOT_ATTEMPTED if run.not_attempted else ERROR
@@ -334,9 +350,7 @@ def _prepare(assignment: Assignment, isolated: bool) -> list[tuple[Exercise, flo
     prepared = []
     for item in assignment.exercises:
         exercise = get_exercise(item.id)
-        for part in [*required_chain(exercise), exercise]:
-            library_for(part.sandbox_modules)
-        library_for(exercise.sandbox_modules)
+        library_for(exposed_modules(exercise))
         prepared.append((exercise, item.points))
     return prepared
 
@@ -357,13 +371,20 @@ def _load(path: str | Path, assignment: Assignment, seed: int,
     report.seconds = -start
     report.max_score = assignment.max_score
     try:
-        nb = read_notebook(path)
+        nb = _slim(read_notebook(path))
     except NotebookError as exc:
-        report.error = str(exc)
+        report.error = clean(exc)
         report.results = [ExerciseResult(e.id, 0.0, e.points, ERROR, f"submission unreadable: {exc}")
                           for e in assignment.exercises]
         return None, report
     return nb, report
+
+
+def _slim(nb: dict) -> dict:
+    """Only what grading reads: code cells' type, metadata and source (outputs can be large)."""
+    return {"cells": [{k: c[k] for k in ("cell_type", "metadata", "source") if k in c}
+                      if isinstance(c, dict) else c for c in nb["cells"]
+                      if not isinstance(c, dict) or c.get("cell_type") == "code"]}
 
 
 def _finish(report: SubmissionReport) -> SubmissionReport:
@@ -381,8 +402,13 @@ def find_submissions(paths: Iterable[str | Path]) -> list[Path]:
     found: list[Path] = []
     for p in map(Path, paths):
         if p.is_dir():
-            found.extend(sorted(q for q in p.rglob("*.ipynb")
-                                if ".ipynb_checkpoints" not in q.parts and not q.is_symlink()))
+            top = p.resolve()
+            for q in sorted(p.rglob("*.ipynb")):
+                if ".ipynb_checkpoints" in q.parts or q.is_symlink():
+                    continue
+                if not q.resolve().is_relative_to(top):
+                    continue  # reached through a linked folder
+                found.append(q)
         else:
             found.append(p)
     return found
@@ -462,7 +488,7 @@ def write_gradebook(reports: list[SubmissionReport], path: str | Path,
                      "assignment", "error"])
     for rep in reports:
         points = {r.exercise: r.points for r in rep.results}
-        writer.writerow([rep.student, *[_fmt(points[ex]) if ex in points else "" for ex, _ in columns],
+        writer.writerow([_csv_safe(clean(rep.student, 200)), *[_fmt(points[ex]) if ex in points else "" for ex, _ in columns],
                          _fmt(rep.score), _fmt(rep.max_score), rep.assignment,
                          _csv_safe(rep.error)])
     write_atomic(path, buffer.getvalue())

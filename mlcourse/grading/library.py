@@ -21,11 +21,14 @@ import builtins
 import importlib
 import importlib.util
 import os
+import sys
 import types
 from pathlib import Path
 from typing import Any, Iterable
 
 ROOT_PACKAGE = "mlcourse"
+# What a sandboxed exercise can import besides the standard library.
+SANDBOX_PACKAGES = {"numpy", ROOT_PACKAGE}
 
 
 class LibraryError(ValueError):
@@ -157,7 +160,9 @@ def _view(package: str, exports: dict[str, list[tuple[str, str]]], modules: set[
 
 
 def guarded_builtins(modules: Iterable[str]) -> dict[str, Any]:
-    """Builtins whose ``__import__`` shows ``mlcourse`` as the sandbox would.
+    """Builtins whose ``__import__`` shows the packages as the sandbox would.
+
+    Only the standard library, NumPy and the exposed part of ``mlcourse`` can be imported.
 
     For the notebook check: the student's exercise cell is re-run with these
     builtins, so an import the grader's sandbox would refuse fails here too,
@@ -170,7 +175,12 @@ def guarded_builtins(modules: Iterable[str]) -> dict[str, Any]:
 
     def guarded_import(name: str, globals: Any = None, locals: Any = None,
                        fromlist: Any = (), level: int = 0) -> Any:
-        if level == 0 and name.split(".")[0] == ROOT_PACKAGE:
+        top = name.split(".")[0]
+        if level == 0 and top not in SANDBOX_PACKAGES and top not in sys.stdlib_module_names:
+            raise ModuleNotFoundError(
+                f"No module named {top!r} in the grader's sandbox, which has only the standard "
+                "library and NumPy", name=top)
+        if level == 0 and top == ROOT_PACKAGE:
             parts = name.split(".")
             packages = {".".join(m.split(".")[:i]) for m in modules for i in range(1, m.count(".") + 1)}
             if name not in modules and name not in packages:

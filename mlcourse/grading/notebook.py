@@ -174,8 +174,9 @@ def strip_magics(source: str) -> str:
 
 def cells_defining(nb: dict[str, Any], function: str) -> list[int]:
     """Indices of code cells that define ``function`` (to help a student find a lost tag)."""
-    pattern = re.compile(rf"^\s*(?:def|class)\s+{re.escape(function)}\b|^{re.escape(function)}\s*=",
-                         re.MULTILINE)
+    # [ \t], not \s: \s also matches newlines, which makes a cell of blank lines quadratic.
+    pattern = re.compile(rf"^[ \t]*(?:def|class)[ \t]+{re.escape(function)}\b"
+                         rf"|^{re.escape(function)}[ \t]*=", re.MULTILINE)
     found = []
     for i, cell in enumerate(nb["cells"]):
         if not (isinstance(cell, dict) and cell.get("cell_type") == "code"):

@@ -125,10 +125,17 @@ def run(job, write):
             return write({"failure": f"{name!r} is a {type(answer).__name__}, not a function"})
         call = lambda args: answer(*args)  # noqa: E731
     cases = []
+    size = 0
     for args in job["args"]:
         try:
             output = call(_copy(args))
-            cases.append({"ok": True, "output": json.dumps(to_jsonable(output))})
+            encoded = json.dumps(to_jsonable(output))
+            size += len(encoded)
+            if size > job["max_result_bytes"]:
+                return write({"failure": f"the outputs are larger than "
+                                         f"{job['max_result_bytes'] >> 20} MB together; the tests "
+                                         "expect small arrays"})
+            cases.append({"ok": True, "output": encoded})
         except SystemExit:
             return write({"failure": f"{name} called sys.exit()"})
         except BaseException as exc:

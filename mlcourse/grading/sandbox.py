@@ -9,7 +9,8 @@ Each exercise runs :mod:`mlcourse.grading.runner` in a fresh sandbox made by
   namespace's init is gone the moment the runner exits, and the kernel kills
   whatever the exercise left behind, ``setsid`` daemons included);
 * a read-only view of a minimal runtime: the interpreter and its standard
-  library, NumPy and its libraries, the system's shared libraries, the runner,
+  library, NumPy and its libraries, the folder of the system's shared
+  libraries (``/usr/lib/x86_64-linux-gnu``) and the loader, the runner,
   and the stub ``mlcourse`` package of the exercise's ``sandbox_modules``
   (:mod:`mlcourse.grading.library`). Not ``mlcourse``, the venv (whose
   site-packages hold the editable-install hook), the checkout, the instructor
@@ -60,10 +61,14 @@ from typing import Any
 import numpy as np
 
 from .judge import Outcome
+from .library import build_stub_library
 from .serialize import decode
 
 DEFAULT_MEMORY_MB = 2048
 DEFAULT_PROCESSES = 32
+# At most one CPU per exercise: a busy exercise cannot starve its classmates graded beside it.
+CPU_PERIOD_US = 100_000
+CPU_QUOTA_US = 100_000
 TMP_MB = 64
 MAX_RESULT_BYTES = 16 * 1024 * 1024
 MAX_CASES = 1000
@@ -134,7 +139,8 @@ class Isolation:
     cgroup: "Cgroups | None"
 
     def describe(self) -> str:
-        limits = (f"{self.cgroup.kind} cgroup per exercise (memory, processes)" if self.cgroup
+        limits = (f"{self.cgroup.kind} cgroup per exercise (memory, processes"
+                  + (", one CPU)" if self.cgroup.cpu else ")") if self.cgroup
                   else "no cgroup available: RLIMIT_NPROC in the sandbox's user namespace, "
                        "RLIMIT_AS per process")
         who = f"uid {self.drop_to}" if self.drop_to is not None else f"uid {os.getuid()}"
@@ -220,7 +226,13 @@ def _same_fs(a: Path, b: Path) -> bool:
 
 
 def _system_binds() -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
-    binds, links = [("/usr/lib", "/usr/lib")], []
+    """The system's shared libraries (only their folder, on a multiarch system) and the loader."""
+    import sysconfig
+
+    multiarch = sysconfig.get_config_var("MULTIARCH") or ""
+    libs = f"/usr/lib/{multiarch}"
+    binds = [(libs, libs)] if multiarch and os.path.isdir(libs) else [("/usr/lib", "/usr/lib")]
+    links: list[tuple[str, str]] = []
     if os.path.isdir("/usr/lib64"):
         binds.append(("/usr/lib64", "/usr/lib64"))
     for top in ("/lib", "/lib64", "/lib32"):
@@ -320,8 +332,9 @@ def _bwrap_args(iso: Isolation, library: Path | None, tmp_mb: int) -> list[str]:
     args += ["--ro-bind", str(staging_dir() / "runner.py"), "/job/runner.py"]
     if library is not None:
         args += ["--ro-bind", str(library), "/job/lib"]
-    args += ["--proc", "/proc", "--dev", "/dev", "--size", str(tmp_mb * 1024 * 1024),
-             "--tmpfs", "/tmp", "--remount-ro", "/", "--chdir", "/tmp"]
+    args += ["--proc", "/proc", "--dev", "/dev", "--remount-ro", "/dev",
+             "--size", str(tmp_mb * 1024 * 1024), "--tmpfs", "/tmp", "--remount-ro", "/",
+             "--chdir", "/tmp"]
     return args
 
 
@@ -336,6 +349,7 @@ class Cgroups:
     kind: str
     memory: Path
     pids: Path
+    cpu: Path | None = None
 
     @staticmethod
     def find() -> "Cgroups | None":
@@ -360,13 +374,16 @@ class Cgroups:
                 root = Path("/sys/fs/cgroup/unified")
             folder = root / v2.lstrip("/")
             enabled = (folder / "cgroup.subtree_control")
-            if enabled.exists() and {"memory", "pids"} <= set(enabled.read_text().split()):
-                candidates.append(Cgroups("v2", folder, folder))
+            controllers = set(enabled.read_text().split()) if enabled.exists() else set()
+            if {"memory", "pids"} <= controllers:
+                candidates.append(Cgroups("v2", folder, folder, folder if "cpu" in controllers else None))
         if "memory" in v1 and "pids" in v1:
             memory = Path("/sys/fs/cgroup/memory") / v1["memory"].lstrip("/")
             pids = Path("/sys/fs/cgroup/pids") / v1["pids"].lstrip("/")
+            cpu = Path("/sys/fs/cgroup/cpu") / v1.get("cpu", "/nonexistent").lstrip("/")
             if (memory / "memory.limit_in_bytes").exists() and (pids / "cgroup.procs").exists():
-                candidates.append(Cgroups("v1", memory, pids))
+                candidates.append(Cgroups("v1", memory, pids,
+                                          cpu if (cpu / "cpu.cfs_quota_us").exists() else None))
         for found in candidates:
             try:
                 slot = found.create(64, 4)
@@ -379,9 +396,10 @@ class Cgroups:
     def create(self, memory_mb: int, processes: int) -> "CgroupSlot":
         name = f"mlcourse-{uuid.uuid4().hex[:12]}"
         memory, pids = self.memory / name, self.pids / name
+        cpu = self.cpu / name if self.cpu is not None else None
         made: list[Path] = []
         try:
-            for folder in dict.fromkeys([memory, pids]):
+            for folder in dict.fromkeys([memory, pids] + ([cpu] if cpu is not None else [])):
                 folder.mkdir()
                 made.append(folder)
             limit = str(memory_mb * 1024 * 1024)
@@ -390,6 +408,8 @@ class Cgroups:
                 if (memory / "memory.swap.max").exists():
                     (memory / "memory.swap.max").write_text("0")
                 (pids / "pids.max").write_text(str(processes))
+                if cpu is not None:
+                    (cpu / "cpu.max").write_text(f"{CPU_QUOTA_US} {CPU_PERIOD_US}")
                 procs = (memory / "cgroup.procs",)
             else:
                 (memory / "memory.limit_in_bytes").write_text(limit)
@@ -400,6 +420,10 @@ class Cgroups:
                         pass
                 (pids / "pids.max").write_text(str(processes))
                 procs = (memory / "cgroup.procs", pids / "cgroup.procs")
+                if cpu is not None:
+                    (cpu / "cpu.cfs_period_us").write_text(str(CPU_PERIOD_US))
+                    (cpu / "cpu.cfs_quota_us").write_text(str(CPU_QUOTA_US))
+                    procs += (cpu / "cgroup.procs",)
         except OSError:
             for folder in reversed(made):
                 _rmdir(folder)
@@ -521,8 +545,6 @@ def library_for(modules: tuple[str, ...]) -> Path | None:
     mlcourse.grading.library.LibraryError
         The exercise exposes a module that cannot stand alone.
     """
-    from .library import build_stub_library
-
     if not modules:
         return None
     key = tuple(sorted(set(modules)))
@@ -545,7 +567,7 @@ def run_job(job: Job, isolated: bool = True) -> SandboxResult:
         "exercise": job.exercise, "cells": list(job.cells), "function": job.function,
         "setup": job.setup, "driver": job.driver, "args": list(job.args),
         "memory_mb": job.memory_mb, "cpu_seconds": int(job.timeout) + 2, "file_mb": TMP_MB,
-        "nproc": job.processes if isolated else 0,
+        "nproc": job.processes if isolated else 0, "max_result_bytes": MAX_RESULT_BYTES - 65536,
     }
     cgroup = None
     if isolated:

@@ -132,3 +132,110 @@ def make_notebook(sources: dict[str, str] | None = None, extra_cells=(), chapter
 def write_notebook(nb, path: Path) -> Path:
     path.write_text(json.dumps(nb, indent=1), encoding="utf-8")
     return path
+
+
+# Chapter 98: the Exercise fields beyond a plain function (sandbox_modules, requires, driver,
+# weights). Registered on demand, so chapter 99's assignment stays as it is.
+
+_SCALE_DRIVER = '''
+def _drive(answer, x, s):
+    layer = answer(s)
+    return layer(x) if callable(layer) else None
+'''
+
+_NUMBER_DRIVER = '''
+def _drive(answer):
+    return float(answer)
+'''
+
+
+def _affine_case(rng):
+    n, d, k = (int(v) for v in rng.integers(2, 5, size=3))
+    return rng.standard_normal((n, d)), rng.standard_normal((d, k))
+
+
+FEATURE_EXERCISES = [
+    Exercise(
+        id="ch98-scale-module", function="Scale", points=2,
+        summary="a Module whose forward multiplies its input by s",
+        public=[("3 x 2, s = 2", lambda rng: (rng.standard_normal((3, 2)), 2.0))],
+        hidden=lambda rng: (rng.standard_normal((int(rng.integers(1, 5)), 3)), float(rng.normal())),
+        reference=lambda x, s: x * s, sandbox_modules=("mlcourse.module",), driver=_SCALE_DRIVER,
+    ),
+    Exercise(
+        id="ch98-affine", function="affine", points=1, summary="return x @ w",
+        public=[("2 x 3 by 3 x 2", _affine_case)], hidden=_affine_case,
+        reference=lambda x, w: x @ w,
+    ),
+    Exercise(
+        id="ch98-affine-energy", function="affine_energy", points=3,
+        summary="return the sum of squares of affine(x, w), using affine",
+        public=[("case A", _affine_case, 2.0), ("case B", _affine_case)],
+        hidden=_affine_case, hidden_weight=0.5, n_hidden=4,
+        reference=lambda x, w: float(((x @ w) ** 2).sum()), requires=("ch98-affine",),
+    ),
+    Exercise(
+        id="ch98-final-loss", function="final_loss", points=1,
+        summary="the loss your experiment ends with",
+        public=[("the value", lambda rng: ())], reference=lambda: 0.25, driver=_NUMBER_DRIVER,
+        rtol=0.0, atol=1e-3,
+    ),
+]
+
+FEATURE_SOLUTIONS = {
+    "ch98-scale-module": '''from mlcourse.module import Module
+
+
+class Scale(Module):
+    def __init__(self, s):
+        super().__init__()
+        self.s = s
+
+    def forward(self, x):
+        ### BEGIN SOLUTION
+        return x * self.s
+        ### END SOLUTION
+''',
+    "ch98-affine": '''def affine(x, w):
+    ### BEGIN SOLUTION
+    return x @ w
+    ### END SOLUTION
+''',
+    "ch98-affine-energy": '''def affine_energy(x, w):
+    ### BEGIN SOLUTION
+    return float((affine(x, w) ** 2).sum())
+    ### END SOLUTION
+''',
+    "ch98-final-loss": '''losses = [1.0, 0.5, 0.25]
+### BEGIN SOLUTION
+final_loss = losses[-1]
+### END SOLUTION
+''',
+}
+
+FEATURE_NAMES = {ex.id: ex.function for ex in FEATURE_EXERCISES}
+
+
+def register_features() -> None:
+    for ex in FEATURE_EXERCISES:
+        if ex.id not in _REGISTRY:
+            register(ex)
+
+
+def make_feature_notebook(sources: dict[str, str] | None = None, drop: tuple[str, ...] = ()):
+    """An instructor-style notebook holding the chapter-98 exercises (minus ``drop``)."""
+    sources = {**FEATURE_SOLUTIONS, **(sources or {})}
+    nb = nbformat.v4.new_notebook()
+    nb.metadata["mlcourse"] = {"chapter": 98}
+    nb.cells.append(nbformat.v4.new_code_cell("import numpy as np\nfrom mlcourse.grading import check"))
+    for ex_id, source in sources.items():
+        if ex_id in drop:
+            continue
+        cell = nbformat.v4.new_code_cell(source)
+        cell.metadata["tags"] = ["exercise"]
+        cell.metadata["mlcourse"] = {"exercise": ex_id}
+        nb.cells.append(cell)
+        chk = nbformat.v4.new_code_cell(f'check("{ex_id}", {FEATURE_NAMES.get(ex_id, "None")})')
+        chk.metadata["tags"] = ["check"]
+        nb.cells.append(chk)
+    return nb
