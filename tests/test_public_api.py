@@ -108,6 +108,19 @@ def test_from_import_works_for_every_name(module: str) -> None:
     assert all(name in namespace for name in PUBLIC[module])
 
 
+@pytest.mark.parametrize("module", sorted(PUBLIC))
+def test_no_old_name_is_shadowed_by_a_submodule(module: str) -> None:
+    # a package whose submodule has the name of a function it re-exports (activations/softmax.py
+    # beside the function softmax) hands out the submodule after the first import of it
+    import types
+
+    mod = importlib.import_module(module)
+    submodules = set(PUBLIC["mlcourse"]) - {n for n in PUBLIC["mlcourse"] if n[:1].isupper()}
+    shadowed = [name for name in PUBLIC[module] if isinstance(getattr(mod, name), types.ModuleType)
+                and not (module == "mlcourse" and name in submodules)]
+    assert not shadowed, f"{module}: these names are now modules, not what they were: {shadowed}"
+
+
 def test_names_re_exported_by_mlcourse_are_the_same_objects() -> None:
     import mlcourse
 

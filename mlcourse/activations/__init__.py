@@ -23,7 +23,7 @@ ELU′(0) = α.
 
 Layout: :mod:`~mlcourse.activations.base` (the base class),
 :mod:`~mlcourse.activations.saturating`, :mod:`~mlcourse.activations.rectifiers`,
-:mod:`~mlcourse.activations.softmax`; the overflow-safe functions they use
+:mod:`~mlcourse.activations.softmax_layer`; the overflow-safe functions they use
 (``sigmoid``, ``softmax``, ``erf``, ...) are in :mod:`mlcourse.functional` and
 importable from here too.
 
@@ -53,7 +53,7 @@ from .saturating import (
     binary_step,
     binary_step_grad,
 )
-from .softmax import Softmax
+from .softmax_layer import Softmax
 
 __all__ = [
     "ACTIVATIONS",
