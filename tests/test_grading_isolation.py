@@ -198,7 +198,7 @@ ATTACKS = {
         "import os\nchunk = b'x' * (1 << 20)\nfor _ in range(512):\n    os.write(1, chunk)\n"
         "def mse_grad(p, t):\n    return 2 * (p - t) / p.size\n",
         1, "all 1 public"),
-    "huge-result": ("import numpy as np\ndef mse_grad(p, t):\n    return np.zeros(2_500_000)\n",
+    "huge-result": ("import numpy as np\ndef mse_grad(p, t):\n    return np.zeros(1_500_000)\n",
                     0, "larger than"),
     "fill-tmp-and-shm": (
         "written = 0\nfor path in ['/tmp/big', '/dev/shm/big']:\n    try:\n        with open(path, 'wb') as fh:\n"
