@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import resource
 import shutil
 import sys
 import tempfile
@@ -27,7 +28,13 @@ sys.path.insert(0, str(ROOT))
 
 from mlcourse.grading.grader import Assignment, grade_many  # noqa: E402
 from mlcourse.grading.release import release  # noqa: E402
+from mlcourse.grading import sandbox  # noqa: E402
 from mlcourse.grading.sandbox import isolation  # noqa: E402
+
+
+def _own_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
 
 
 def timed(paths: list[Path], assignment: Assignment, jobs: int, isolated: bool) -> tuple[float, list]:
@@ -68,11 +75,17 @@ def main(argv: list[str] | None = None) -> int:
         assert report.score == report.max_score, report.table()
         print(f"one submission alone (isolated, exercises in sequence): {one:.2f} s")
 
+        cpu, own = sandbox.SANDBOX_CPU_SECONDS[0], _own_cpu()
         total, reports = timed(paths, assignment, args.jobs, True)
+        cpu, own = sandbox.SANDBOX_CPU_SECONDS[0] - cpu, _own_cpu() - own
         bad = [r for r in reports if r.score != r.max_score]
         assert not bad, bad[0].table()
         print(f"isolated:   {total:7.1f} s in all, {total / args.n:.3f} s per submission, "
               f"{total / (args.n * n_ex):.3f} s per exercise")
+        if cpu:
+            print(f"  CPU time: sandboxes {cpu:.1f} s (measured by their cgroups), grader {own:.1f} s; "
+                  f"{(cpu + own) / args.n:.3f} s per submission. On {args.jobs} idle cores: "
+                  f"about {(cpu + own) / args.jobs:.0f} s for {args.n} submissions")
         if not args.no_reference:
             ref, reports = timed(paths, assignment, args.jobs, False)
             assert all(r.score == r.max_score for r in reports)
