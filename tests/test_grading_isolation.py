@@ -501,3 +501,25 @@ def test_gradebook_columns_follow_the_assignment_and_blank_where_not_applicable(
 def test_reports_are_cleaned_of_control_characters():
     assert clean("a\x1b[2J\nb\r\u202ec") == "a [2J b c"
     assert len(clean("x" * 10_000)) == 600
+
+
+@needs_isolation
+def test_without_a_cgroup_processes_are_still_limited_per_exercise(tmp_path, monkeypatch):
+    """The fallback: RLIMIT_NPROC, counted by the kernel in the sandbox's own user namespace."""
+    student, manifest = released(tmp_path)
+    source = ATTACKS["forty-processes"][0]
+    write(answer(honest(student), {"ch99-mse-grad": source}), tmp_path / "forty.ipynb")
+    write(honest(student), tmp_path / "honest.ipynb")
+    monkeypatch.setenv("MLCOURSE_SANDBOX_NO_CGROUP", "1")
+    isolation.cache_clear()
+    try:
+        assert isolation().cgroup is None
+        reports = {Path(r.submission).stem: r for r in grade_many(
+            [tmp_path / "forty.ipynb", tmp_path / "honest.ipynb"], manifest, seed=9, jobs=2)}
+    finally:
+        monkeypatch.delenv("MLCOURSE_SANDBOX_NO_CGROUP")
+        isolation.cache_clear()
+    reason = by_id(reports["forty"])["ch99-mse-grad"].reason
+    spawned = int(reason.split("spawned ")[1].split()[0])
+    assert spawned < sandbox_module.DEFAULT_PROCESSES, reason
+    assert reports["honest"].score == 6, "a classmate's processes do not count against this one"
