@@ -336,3 +336,15 @@ def test_one_search_box(site):
         .filter(e => e.offsetParent !== null).map(e => e.className)""")
     page.close()
     assert len(visible) == 1, f"search boxes shown: {visible}"
+
+
+@pytest.mark.parametrize("query", ["variance", "softmax"])
+def test_search_snippets_have_no_raw_tex(site, query):
+    page = site.context.new_page()
+    page.goto(f"{site.base}/search.html?q={query}", wait_until="load")
+    page.wait_for_function("() => document.querySelectorAll('ul.search li p.context').length > 0")
+    page.wait_for_timeout(1000)  # snippets are filled in one result at a time
+    snippets = page.locator("ul.search li p.context").all_inner_texts()
+    page.close()
+    tex = [found for text in snippets for found in raw_tex(text)]
+    assert not tex, f"raw TeX in search snippets for {query!r}: {tex[:3]}"
