@@ -98,7 +98,8 @@ def configurations(base: dict[str, str]) -> dict[str, dict[str, str]]:
 
 def counts(output: str) -> str:
     """pytest's closing counts (``12 passed, 1 failed``) from its output."""
-    found = re.findall(r"=+ (.*?(?:passed|failed|error|skipped).*?) in [\d.]+s", output)
+    found = re.findall(r"^=* ?(\d+ (?:passed|failed|errors?|skipped|deselected)[^\n]*?) in [\d.]+s",
+                       output, re.M)
     return found[-1] if found else "no result line"
 
 
