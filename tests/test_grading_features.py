@@ -159,6 +159,12 @@ def test_check_supports_modules_requires_and_driver_in_the_notebook():
         assert [r.passed for r in result.results] == [True, False]  # case A has 3 rows, B has 4
         assert "1 of 2 public tests passed. Points are shared among the tests: these would earn 2 of 3" \
             in repr(result)
+        from mlcourse.grading.notebook import replace_solutions
+
+        stub = replace_solutions(support.FEATURE_SOLUTIONS["ch98-final-loss"], "ch98-final-loss", "")
+        assert not shell.run_cell(stub, store_history=True).success
+        result = shell.run_cell('check("ch98-final-loss", final_loss)', store_history=True).result
+        assert "ch98-final-loss: not attempted yet" in repr(result)
     finally:
         InteractiveShell.clear_instance()
 
@@ -221,3 +227,13 @@ def test_gradescope_zip_holds_setup_runner_manifest_and_package(tmp_path):
         run = zf.read("run_autograder").decode()
         assert "--assignment manifest.json" in run and "/autograder/results/results.json" in run
         assert "bubblewrap" in zf.read("setup.sh").decode()
+
+
+def test_released_feature_notebook_is_not_attempted_everywhere(tmp_path):
+    from mlcourse.grading import make_student_version
+
+    student = make_student_version(support.make_feature_notebook(),
+                                   {e.id: e.summary for e in support.FEATURE_EXERCISES})
+    report = grade(student, tmp_path)
+    assert report.score == 0 and {r.status for r in report.results} == {"not attempted"}, \
+        report.table()

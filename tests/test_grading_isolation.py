@@ -198,7 +198,7 @@ ATTACKS = {
         "import os\nchunk = b'x' * (1 << 20)\nfor _ in range(512):\n    os.write(1, chunk)\n"
         "def mse_grad(p, t):\n    return 2 * (p - t) / p.size\n",
         1, "all 1 public"),
-    "huge-result": ("import numpy as np\ndef mse_grad(p, t):\n    return np.zeros(2_500_000)\n",
+    "huge-result": ("import numpy as np\ndef mse_grad(p, t):\n    return np.zeros(1_500_000)\n",
                     0, "larger than"),
     "fill-tmp-and-shm": (
         "written = 0\nfor path in ['/tmp/big', '/dev/shm/big']:\n    try:\n        with open(path, 'wb') as fh:\n"
@@ -367,6 +367,34 @@ def test_grade_refuses_without_isolation_and_names_what_is_missing(tmp_path, mon
         isolation.cache_clear()
 
 
+@pytest.mark.skipif(os.geteuid() != 0, reason="as a normal user --no-isolation runs as that user")
+def test_no_isolation_as_root_runs_submissions_as_nobody_and_kills_their_daemons(tmp_path):
+    """Gradescope's fallback: no user namespaces, the grader is root in the container."""
+    student, manifest = released(tmp_path)
+    marker = f"mlcourse-noiso-{uuid.uuid4().hex[:8]}"
+    report_path = tmp_path / "results.json"
+    report_path.write_text("{}")
+    attacks = {
+        "daemon": ATTACKS["setsid-daemon"][0].format(marker=marker),
+        "double-fork": ATTACKS["double-fork-daemon"][0].format(marker=marker).replace(
+            "/rt/bin/python3", "' + sys.executable + '").replace("import os, time", "import os, sys, time"),
+        "kill-grader": ATTACKS["kill-the-grader"][0].format(grader_pid=os.getpid(),
+                                                            grader_ppid=os.getpid()),
+        "write-results": ATTACKS["trojan-and-pth"][0].format(
+            compare_py=str(GRADING / "compare.py"), pth=str(SITE / "zz-mlcourse-attack.pth"),
+            classmate=str(report_path), report=str(report_path)),
+    }
+    for name, source in attacks.items():
+        write(answer(honest(student), {"ch99-mse-grad": source}), tmp_path / f"{name}.ipynb")
+    reports = {Path(r.submission).stem: r for r in grade_many(
+        [tmp_path / f"{n}.ipynb" for n in attacks], manifest, seed=8, isolated=False)}
+    assert processes_with(marker) == [], "a daemon outlived the unisolated run"
+    assert by_id(reports["kill-grader"])["ch99-mse-grad"].reason.endswith("killed []")
+    assert "written []" in by_id(reports["write-results"])["ch99-mse-grad"].reason
+    assert report_path.read_text() == "{}" and not (SITE / "zz-mlcourse-attack.pth").exists()
+    assert reports["daemon"].score == reports["double-fork"].score == 6
+
+
 def test_no_isolation_still_hides_the_library(tmp_path):
     student, manifest = released(tmp_path)
     attack = "import mlcourse\ndef mse_grad(p, t):\n    return 2 * (p - t) / p.size\n"
@@ -473,3 +501,25 @@ def test_gradebook_columns_follow_the_assignment_and_blank_where_not_applicable(
 def test_reports_are_cleaned_of_control_characters():
     assert clean("a\x1b[2J\nb\r\u202ec") == "a [2J b c"
     assert len(clean("x" * 10_000)) == 600
+
+
+@needs_isolation
+def test_without_a_cgroup_processes_are_still_limited_per_exercise(tmp_path, monkeypatch):
+    """The fallback: RLIMIT_NPROC, counted by the kernel in the sandbox's own user namespace."""
+    student, manifest = released(tmp_path)
+    source = ATTACKS["forty-processes"][0]
+    write(answer(honest(student), {"ch99-mse-grad": source}), tmp_path / "forty.ipynb")
+    write(honest(student), tmp_path / "honest.ipynb")
+    monkeypatch.setenv("MLCOURSE_SANDBOX_NO_CGROUP", "1")
+    isolation.cache_clear()
+    try:
+        assert isolation().cgroup is None
+        reports = {Path(r.submission).stem: r for r in grade_many(
+            [tmp_path / "forty.ipynb", tmp_path / "honest.ipynb"], manifest, seed=9, jobs=2)}
+    finally:
+        monkeypatch.delenv("MLCOURSE_SANDBOX_NO_CGROUP")
+        isolation.cache_clear()
+    reason = by_id(reports["forty"])["ch99-mse-grad"].reason
+    spawned = int(reason.split("spawned ")[1].split()[0])
+    assert spawned < sandbox_module.DEFAULT_PROCESSES, reason
+    assert reports["honest"].score == 6, "a classmate's processes do not count against this one"

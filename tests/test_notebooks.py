@@ -104,7 +104,7 @@ def test_student_release_runs_up_to_the_first_exercise(notebook, tmp_path):
     student = nbformat.reads(json.dumps(make_student_version(nb)), as_version=4)
     first = next(i for i, c in enumerate(student.cells) if exercise_id_of(c))
     student.cells = student.cells[: first + 2]  # up to and including the first check cell
-    client = NotebookClient(student, timeout=120, kernel_name="python3",
+    client = NotebookClient(student, timeout=600, kernel_name="python3",
                             resources={"metadata": {"path": str(ROOT / "notebooks")}})
     client.execute()
     check_output = json.dumps(student.cells[first + 1].outputs)

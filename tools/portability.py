@@ -98,7 +98,8 @@ def configurations(base: dict[str, str]) -> dict[str, dict[str, str]]:
 
 def counts(output: str) -> str:
     """pytest's closing counts (``12 passed, 1 failed``) from its output."""
-    found = re.findall(r"=+ (.*?(?:passed|failed|error|skipped).*?) in [\d.]+s", output)
+    found = re.findall(r"^=* ?(\d+ (?:passed|failed|errors?|skipped|deselected)[^\n]*?) in [\d.]+s",
+                       output, re.M)
     return found[-1] if found else "no result line"
 
 
@@ -131,7 +132,7 @@ def main(argv: list[str] | None = None) -> int:
         parser.error(f"unknown configuration(s) {unknown}; choose from {list(configs)}")
     notebooks = args.notebooks or sorted(str(p.relative_to(ROOT)) for p in
                                          (ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
-    logs = ROOT / args.logs
+    logs = (ROOT / args.logs).resolve()
     logs.mkdir(parents=True, exist_ok=True)
 
     rows, failed = [], False
@@ -166,7 +167,7 @@ def main(argv: list[str] | None = None) -> int:
     print("\nconfiguration   part        result  counts")
     for name, what, code, summary, sec in rows:
         print(f"{name:15s} {what:11s} {'ok' if code == 0 else 'FAILED':7s} {summary} ({sec:.0f} s)")
-    print(f"full logs in {logs.relative_to(ROOT)}/")
+    print(f"full logs in {logs}/")
     return 1 if failed else 0
 
 

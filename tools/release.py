@@ -5,7 +5,9 @@ A student version has no solution (each ``### BEGIN SOLUTION`` block becomes a s
 installs ``mlcourse`` when the kernel cannot import it (Colab, Binder); see
 ``tools/notebook_publish.py`` and :func:`mlcourse.grading.notebook.make_student_version`.
 
-* ``--out DIR`` writes them into DIR (``make release``: ``_build/release``).
+* ``--out DIR`` writes them into DIR (``make release``: ``_build/release``), each with the
+  assignment manifest ``NN_name.assignment.json`` that ``mlcourse grade --assignment`` takes
+  (:func:`mlcourse.grading.release.manifest_for`).
 * ``--keep-existing`` never overwrites a file that exists: ``make lab`` writes the student's
   working copies into ``my-notebooks/`` (ignored by git) and leaves their edits alone.
 * ``--branch NAME`` also commits them to the local branch NAME as ``notebooks/NN_*.ipynb`` on
@@ -30,6 +32,7 @@ sys.path.insert(0, str(ROOT / "tools"))
 
 from mlcourse.grading.exercise import all_exercises  # noqa: E402
 from mlcourse.grading.notebook import read_notebook  # noqa: E402
+from mlcourse.grading.release import manifest_for  # noqa: E402
 from notebook_publish import placeholder_reason, student_version  # noqa: E402
 
 
@@ -121,6 +124,11 @@ def main(argv: list[str] | None = None) -> int:
     url, branch = repository_settings(args.config)
     notebooks = student_notebooks(sources, url, branch)
     written, kept = write(notebooks, args.out, args.keep_existing)
+    if not args.keep_existing:
+        for source in sources:
+            manifest = manifest_for(read_notebook(source), source)
+            (args.out / f"{source.stem}.assignment.json").write_text(
+                json.dumps(manifest, indent=1) + "\n", encoding="utf-8")
     shown = args.out.relative_to(ROOT) if args.out.is_relative_to(ROOT) else args.out
     if written:
         print(f"wrote {len(written)} student notebooks to {shown}/: "

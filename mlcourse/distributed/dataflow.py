@@ -184,6 +184,9 @@ class PrefetchLoader:
                                    f"{self._epoch}): it is too slow or stuck")
 
     def __iter__(self) -> Iterator[tuple[NDArray, NDArray]]:
+        if not self.processes:
+            raise RuntimeError("PrefetchLoader: the loader is closed (after an error or close()); "
+                               "create a new one")
         if self._epoch >= self.epochs:
             raise RuntimeError(f"PrefetchLoader: the workers prepared {self.epochs} epoch(s) and "
                                f"all were used; create the loader with epochs=...")
@@ -202,6 +205,10 @@ class PrefetchLoader:
             q.close()
             q.cancel_join_thread()
         self._finalizer.detach()
+        # drop every reference to the queues (the process objects hold them as arguments), so
+        # that their semaphores are released now rather than reported as leaked at exit
+        self.exitcodes = [p.exitcode for p in self.processes]
+        self._queues, self.processes = [], []
 
     def __enter__(self) -> "PrefetchLoader":
         return self

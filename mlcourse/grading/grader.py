@@ -35,8 +35,8 @@ from .exercise import (Exercise, exposed_modules, get_exercise, registered_exerc
 from .judge import ERROR, FAIL, NOT_ATTEMPTED, PASS, CaseResult, judge
 from .library import LibraryError
 from .notebook import NotebookError, cells_defining, exercise_cells, read_notebook
-from .sandbox import (DEFAULT_MEMORY_MB, IsolationUnavailable, Job, SandboxResult, isolation,
-                      library_for, run_job)
+from .sandbox import (DEFAULT_MEMORY_MB, IsolationUnavailable, Job, SandboxResult,
+                      become_subreaper, isolation, library_for, run_job, sweep_leftovers)
 
 MISSING = "missing"
 PARTIAL = "partial"
@@ -340,6 +340,8 @@ def grade_notebook(path: str | Path, assignment: "str | Path | Assignment | None
         with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
             report.results = list(pool.map(lambda item: _grade_item(item, nb, seed, memory_mb,
                                                                      isolated), prepared))
+    if not isolated:
+        sweep_leftovers()
     return _finish(report)
 
 
@@ -347,6 +349,8 @@ def _prepare(assignment: Assignment, isolated: bool) -> list[tuple[Exercise, flo
     """Everything the run needs before any untrusted code: isolation, exercises, stub libraries."""
     if isolated:
         isolation()
+    else:
+        become_subreaper()
     prepared = []
     for item in assignment.exercises:
         exercise = get_exercise(item.id)
@@ -434,6 +438,8 @@ def grade_many(paths: Iterable[str | Path], assignment: "str | Path | Assignment
                                                    memory_mb, isolated), tasks))
     for (i, _), result in zip(tasks, done):
         loaded[i][1].results.append(result)
+    if not isolated:
+        sweep_leftovers()
     return [_finish(report) for _, report, _ in loaded]
 
 

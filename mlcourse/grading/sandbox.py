@@ -70,7 +70,7 @@ DEFAULT_PROCESSES = 32
 CPU_PERIOD_US = 100_000
 CPU_QUOTA_US = 100_000
 TMP_MB = 64
-MAX_RESULT_BYTES = 16 * 1024 * 1024
+MAX_RESULT_BYTES = 8 * 1024 * 1024
 MAX_CASES = 1000
 TAIL_BYTES = 4096
 RUNNER = Path(__file__).with_name("runner.py")
@@ -350,6 +350,7 @@ class Cgroups:
     memory: Path
     pids: Path
     cpu: Path | None = None
+    cpuacct: Path | None = None
 
     @staticmethod
     def find() -> "Cgroups | None":
@@ -381,9 +382,11 @@ class Cgroups:
             memory = Path("/sys/fs/cgroup/memory") / v1["memory"].lstrip("/")
             pids = Path("/sys/fs/cgroup/pids") / v1["pids"].lstrip("/")
             cpu = Path("/sys/fs/cgroup/cpu") / v1.get("cpu", "/nonexistent").lstrip("/")
+            acct = Path("/sys/fs/cgroup/cpuacct") / v1.get("cpuacct", "/nonexistent").lstrip("/")
             if (memory / "memory.limit_in_bytes").exists() and (pids / "cgroup.procs").exists():
                 candidates.append(Cgroups("v1", memory, pids,
-                                          cpu if (cpu / "cpu.cfs_quota_us").exists() else None))
+                                          cpu if (cpu / "cpu.cfs_quota_us").exists() else None,
+                                          acct if (acct / "cpuacct.usage").exists() else None))
         for found in candidates:
             try:
                 slot = found.create(64, 4)
@@ -397,9 +400,11 @@ class Cgroups:
         name = f"mlcourse-{uuid.uuid4().hex[:12]}"
         memory, pids = self.memory / name, self.pids / name
         cpu = self.cpu / name if self.cpu is not None else None
+        acct = self.cpuacct / name if self.cpuacct is not None else None
+        extra = [f for f in (cpu, acct) if f is not None]
         made: list[Path] = []
         try:
-            for folder in dict.fromkeys([memory, pids] + ([cpu] if cpu is not None else [])):
+            for folder in dict.fromkeys([memory, pids, *extra]):
                 folder.mkdir()
                 made.append(folder)
             limit = str(memory_mb * 1024 * 1024)
@@ -424,6 +429,8 @@ class Cgroups:
                     (cpu / "cpu.cfs_period_us").write_text(str(CPU_PERIOD_US))
                     (cpu / "cpu.cfs_quota_us").write_text(str(CPU_QUOTA_US))
                     procs += (cpu / "cgroup.procs",)
+                if acct is not None:
+                    procs += (acct / "cgroup.procs",)
         except OSError:
             for folder in reversed(made):
                 _rmdir(folder)
@@ -476,8 +483,24 @@ class CgroupSlot:
                         pass
                 time.sleep(0.01)
 
+    def cpu_seconds(self) -> float:
+        """CPU time used by every process of the exercise (0 when the machine does not say)."""
+        for folder in self.folders:
+            try:
+                if (folder / "cpuacct.usage").exists():
+                    return int((folder / "cpuacct.usage").read_text()) / 1e9
+                if (folder / "cpu.stat").exists():
+                    for line in (folder / "cpu.stat").read_text().splitlines():
+                        if line.startswith("usage_usec "):
+                            return int(line.split()[1]) / 1e6
+            except (OSError, ValueError):
+                pass
+        return 0.0
+
     def remove(self) -> None:
         self.kill_all()
+        with _STAGING_LOCK:
+            SANDBOX_CPU_SECONDS[0] += self.cpu_seconds()
         for folder in self.folders:
             _rmdir(folder)
 
@@ -500,6 +523,9 @@ def _rmdir(folder: Path) -> None:
 
 
 _STAGING_LOCK = threading.Lock()
+# CPU seconds used by all sandboxes of this process so far, where a cgroup measures it (for the
+# benchmark: a figure that the machine's load does not inflate).
+SANDBOX_CPU_SECONDS = [0.0]
 
 
 @functools.lru_cache(maxsize=1)
@@ -579,27 +605,87 @@ def run_job(job: Job, isolated: bool = True) -> SandboxResult:
                    + ["/rt/bin/python3", "-I", "-S", "/job/runner.py", *path])
         env = {"PATH": "/usr/bin:/bin"}
     else:
-        path = ([str(job.library)] if job.library else []) + [str(staging_dir() / "site")]
-        command = [sys.executable, "-I", "-S", str(staging_dir() / "runner.py"), *path]
-        env = {k: v for k, v in SANDBOX_ENV.items() if k != "LD_LIBRARY_PATH"}
-        env["PATH"] = os.environ.get("PATH", "/usr/bin:/bin")
+        command, env, user = _unisolated_command(job)
     read_fd, write_fd = os.pipe()
     payload["result_fd"] = write_fd
     try:
         return _supervise(command, env, pickle.dumps(payload), read_fd, write_fd, deadline, job,
-                          cgroup)
+                          cgroup, user if not isolated else {})
     finally:
         os.close(read_fd)
         if cgroup is not None:
             cgroup.remove()
 
 
+def _unisolated_command(job: Job) -> tuple[list[str], dict[str, str], dict[str, Any]]:
+    """The runner in a plain child process (--no-isolation).
+
+    Still no ``mlcourse`` on its path and an allow-listed environment. A grader running as root
+    (Gradescope's container) runs it as ``nobody`` from the runtime copy, so that the code cannot
+    signal the grader or write its files and reports; what it leaves running is killed at the end
+    of the run (:func:`sweep_leftovers`).
+    """
+    lib = [str(job.library)] if job.library else []
+    env = {k: v for k, v in SANDBOX_ENV.items() if k != "LD_LIBRARY_PATH"}
+    env["PATH"] = os.environ.get("PATH", "/usr/bin:/bin")
+    if os.geteuid() != 0:
+        return ([sys.executable, "-I", "-S", str(staging_dir() / "runner.py"), *lib,
+                 str(staging_dir() / "site")], env, {})
+    tree = _runtime_tree()
+    env["LD_LIBRARY_PATH"] = str(tree / "lib")
+    user = {"user": SANDBOX_UID, "group": _group_of(SANDBOX_UID), "extra_groups": []}
+    return ([str(tree / "bin" / "python3"), "-I", "-S", str(staging_dir() / "runner.py"), *lib,
+             str(tree / "site")], env, user)
+
+
+def sweep_leftovers() -> int:
+    """Kill processes of the unisolated runner's uid whose parent is this grader (orphans that
+    setsid or double-forked); returns how many. Only when running as root, where that uid is
+    ``nobody`` and the grader is their subreaper."""
+    if os.geteuid() != 0:
+        return 0
+    killed: list[int] = []
+    me = str(os.getpid())
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+            uid = int((entry / "status").read_text().split("\nUid:")[1].split()[0])
+        except (OSError, IndexError, ValueError):
+            continue
+        if fields[1] == me and uid == SANDBOX_UID:
+            try:
+                os.kill(int(entry.name), signal.SIGKILL)
+                killed.append(int(entry.name))
+            except OSError:
+                pass
+    for pid in killed:
+        try:
+            os.waitpid(pid, 0)
+        except ChildProcessError:
+            pass
+    return len(killed)
+
+
+def become_subreaper() -> None:
+    """Orphans of unisolated runs reparent to the grader, which can then kill them."""
+    if os.geteuid() == 0 and sys.platform.startswith("linux"):
+        import ctypes
+
+        try:
+            ctypes.CDLL(None, use_errno=True).prctl(36, 1, 0, 0, 0)  # PR_SET_CHILD_SUBREAPER
+        except (OSError, AttributeError):
+            pass
+
+
 def _supervise(command: list[str], env: dict[str, str], data: bytes, read_fd: int,
-               write_fd: int, deadline: float, job: Job, cgroup: CgroupSlot | None) -> SandboxResult:
+               write_fd: int, deadline: float, job: Job, cgroup: CgroupSlot | None,
+               user: dict[str, Any] | None = None) -> SandboxResult:
     try:
         proc = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                                 stderr=subprocess.STDOUT, env=env, pass_fds=(write_fd,),
-                                start_new_session=True, cwd="/")
+                                start_new_session=True, cwd="/", **(user or {}))
     finally:
         os.close(write_fd)
     feeder = threading.Thread(target=_feed, args=(proc.stdin, data), daemon=True)

@@ -1,6 +1,6 @@
 """The built book in a real browser, page by page (``make e2e``).
 
-Each page is loaded once, with an empty cache and every off-host request blocked; the tests
+Each page is loaded once, with every off-host request blocked; the tests
 below then check what was recorded:
 
 * every page: no console error or warning, no uncaught exception, no failed or blocked request,
@@ -52,6 +52,10 @@ _CLIPPED = """() => Array.from(document.querySelectorAll('article pre'))
   .filter(p => p.offsetParent !== null && p.scrollWidth > p.clientWidth + 1)
   .map(p => p.textContent.trim().split('\\n')
               .reduce((a, b) => (b.length > a.length ? b : a), '').slice(0, 100))"""
+# Typeset, fonts loaded, every image decoded: the page has made all the requests it will make.
+_SETTLED = """() => document.readyState === 'complete'
+  && Array.from(document.images).every(i => i.complete)
+  && document.fonts.status === 'loaded'"""
 _VISIBLE_FRAME = """(root) => {
   const img = Array.from(root.querySelectorAll('img[data-mlc-frame]'))
                    .find(i => getComputedStyle(i).display !== 'none');
@@ -126,9 +130,6 @@ class Site:
                 if is_local(r.url) else None)
         page.on("response", lambda r: report.failed_requests.append(f"{r.url} (HTTP {r.status})")
                 if r.status >= 400 else None)
-        cdp = self.context.new_cdp_session(page)
-        cdp.send("Network.enable")
-        cdp.send("Network.setCacheDisabled", {"cacheDisabled": True})
         start = time.perf_counter()
         page.goto(f"{self.base}/{entry}.html", wait_until="load")
         if entry == "index":  # the start page forwards to the first page of the book
@@ -138,7 +139,7 @@ class Site:
             "() => !!(window.MathJax && MathJax.startup && MathJax.startup.promise)"))
         if report.mathjax:
             page.evaluate("() => MathJax.startup.promise.then(() => true)")
-        page.wait_for_load_state("networkidle")
+        page.wait_for_function(_SETTLED, polling=250)
         if entry not in ("search", "genindex", "index"):
             report.raw_tex = raw_tex(page.evaluate(_TEXT_OUTSIDE_CODE))
         if entry.startswith("notebooks/"):
@@ -335,3 +336,15 @@ def test_one_search_box(site):
         .filter(e => e.offsetParent !== null).map(e => e.className)""")
     page.close()
     assert len(visible) == 1, f"search boxes shown: {visible}"
+
+
+@pytest.mark.parametrize("query", ["variance", "softmax"])
+def test_search_snippets_have_no_raw_tex(site, query):
+    page = site.context.new_page()
+    page.goto(f"{site.base}/search.html?q={query}", wait_until="load")
+    page.wait_for_function("() => document.querySelectorAll('ul.search li p.context').length > 0")
+    page.wait_for_timeout(1000)  # snippets are filled in one result at a time
+    snippets = page.locator("ul.search li p.context").all_inner_texts()
+    page.close()
+    tex = [found for text in snippets for found in raw_tex(text)]
+    assert not tex, f"raw TeX in search snippets for {query!r}: {tex[:3]}"

@@ -207,6 +207,7 @@ class Scale(Module):
     ### END SOLUTION
 ''',
     "ch98-final-loss": '''losses = [1.0, 0.5, 0.25]
+final_loss = None
 ### BEGIN SOLUTION
 final_loss = losses[-1]
 ### END SOLUTION
