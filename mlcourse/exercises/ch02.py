@@ -7,7 +7,7 @@ the exercises so that no later cell calls a student's function.
 
 from __future__ import annotations
 
-from typing import Sequence
+from typing import Any, Sequence
 
 import numpy as np
 from numpy.typing import NDArray
