@@ -49,7 +49,7 @@ lab: $(STAMP)
 lab-authors: $(STAMP)
 	$(VENV)/bin/jupyter lab notebooks/
 
-test: unit notebooks-test
+test: lint unit notebooks-test
 
 unit: $(STAMP)
 	$(PY) -m pytest tests
