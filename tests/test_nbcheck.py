@@ -53,6 +53,21 @@ def test_floating_point_noise_passes(committed, now):
     assert not differs(committed, now)
 
 
+def test_widget_frames_are_compared_by_presence():
+    html = '<div id="mlc-{}"><img src="data:image/png;base64,{}"> lr = 0.10</div>'
+    committed = {"output_type": "display_data", "metadata": {},
+                 "data": {"text/html": html.format("3fa2b19c0d11", "iVBORw0KGgoAAAANS+/=")}}
+    same = copy.deepcopy(committed)
+    same["data"]["text/html"] = html.format("a0b1c2d3e4f5", "iVBORw0KGgoBBBBNT9/=")
+    assert nbcheck.compare_cell([committed], [same], DEFAULT) == []
+    moved = copy.deepcopy(committed)
+    moved["data"]["text/html"] = html.format("a0b1c2d3e4f5", "iVBOR").replace("0.10", "0.30")
+    assert nbcheck.compare_cell([committed], [moved], DEFAULT)
+    gone = copy.deepcopy(committed)
+    gone["data"]["text/html"] = '<div id="mlc-3fa2b19c0d11"> lr = 0.10</div>'
+    assert nbcheck.compare_cell([committed], [gone], DEFAULT)
+
+
 def test_consecutive_stream_chunks_are_merged():
     committed = [stream("epoch 1 loss 0.50\n"), stream("epoch 2 loss 0.25\n")]
     now = [stream("epoch 1 loss 0.50\nepoch 2 loss 0.25\n")]

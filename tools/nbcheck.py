@@ -27,8 +27,10 @@ the default tolerance). A cell printing wall-clock measurements declares
 ``{"compare": "structure", "reason": "wall-clock timings"}``: only the kinds of
 its outputs are compared.
 
-Two sanitizers always apply, before comparison: memory addresses (``0x7f...``)
-and durations (a number followed by ``s``, ``ms``, ``µs``, ``us`` or ``ns``).
+Sanitizers always apply, before comparison: memory addresses (``0x7f...``),
+durations (a number followed by ``s``, ``ms``, ``µs``, ``us`` or ``ns``), images
+embedded in HTML as ``data:`` URIs (a widget's precomputed frames: compared by
+presence, like image outputs) and the ``mlc-<hash>`` ids derived from them.
 
 Use it through pytest (``make notebooks-test``)::
 
@@ -60,6 +62,8 @@ NUMBER = re.compile(
     r"(?<![\w.])[-+]?(?:(?:\d+\.\d*|\.\d+|\d+)(?:[eE][-+]?\d+)?|nan|inf)(?!\w)(?!\.\d)"
 )
 ADDRESS = re.compile(r"0x[0-9a-fA-F]{6,}")
+DATA_URI = re.compile(r"data:image/[\w.+-]+;base64,[A-Za-z0-9+/=\s]+")
+WIDGET_ID = re.compile(r"\bmlc-[0-9a-f]{8,}\b")
 DURATION = re.compile(r"(?<![\w.])\d+(?:\.\d+)?\s?(?:ms|µs|us|ns|s)\b")
 PUNCTUATION = re.compile(r"([\[\](){},;:|])")
 
@@ -128,6 +132,12 @@ def numbers_agree(expected: str, actual: str, tol: Tolerance) -> bool:
 
 # ----------------------------------------------------------------------------- outputs
 def sanitize(text: str) -> str:
+    """Replace what may differ between machines without being a result.
+
+    Images embedded in HTML (a widget's precomputed frames) and the ids derived from
+    their bytes are compared by presence, like image outputs.
+    """
+    text = WIDGET_ID.sub("mlc-ID", DATA_URI.sub("data:image;base64,IMAGE", text))
     return DURATION.sub("<duration>", ADDRESS.sub("0xADDRESS", text))
 
 
